@@ -1,0 +1,227 @@
+"""Safe parsing, and the exact source position of every element, attribute and text node.
+
+lxml gives the tree but only a line per element; libxml2's grammar errors often carry no
+usable line at all. So after lxml has accepted the document as well formed, one scan over the
+decoded source finds every start tag (in document order, which is lxml's element order) and the
+span of each attribute inside it. Diagnostics then point at the smallest construct at fault.
+"""
+
+from __future__ import annotations
+
+import bisect
+import codecs
+import re
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from .diagnostics import Span
+
+XML_NAMESPACE = "http://www.w3.org/XML/1998/namespace"
+
+# Parsing is safe by construction: no entity expansion, no DTD, no network, no XInclude
+# (lxml only processes XInclude on request), and libxml2's default depth and size limits.
+_PARSER_OPTIONS = dict(
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    dtd_validation=False,
+    huge_tree=False,
+    remove_blank_text=False,
+)
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_DECLARED_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]*)["']""")
+
+# Markup that is not a start tag, and the "<" that opens one. The document is already known to be
+# well formed when this runs, so a start tag is any "<" not consumed by the other alternatives.
+_MARKUP = re.compile(
+    r"<!--.*?-->|<\?.*?\?>|<!\[CDATA\[.*?\]\]>|<!DOCTYPE(?:[^\[>]|\[.*?\])*>|</[^>]*>|<",
+    re.S,
+)
+_TAG_NAME = re.compile(r"<([^\s/>]+)")
+_ATTRIBUTE = re.compile(r"""\s*([^\s=/>]+)\s*=\s*("[^"]*"|'[^']*')""")
+_TAG_END = re.compile(r"\s*(/?)>")
+
+
+class Source:
+    """Decoded source text with line/column arithmetic (1-based, columns in characters)."""
+
+    def __init__(self, path: str, data: bytes) -> None:
+        self.path = path
+        self.text = decode(data)
+        self._line_starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", self.text)]
+
+    def span(self, start: int, end: int) -> Span:
+        """The Span of the character offsets [start, end)."""
+        line, column = self._line_column(start)
+        end_line, end_column = self._line_column(end)
+        return Span(line, column, end_line, end_column)
+
+    def line_text(self, line: int) -> str:
+        """The source line (1-based) without its line break."""
+        if not 1 <= line <= len(self._line_starts):
+            return ""
+        start = self._line_starts[line - 1]
+        end = self._line_starts[line] if line < len(self._line_starts) else len(self.text)
+        return self.text[start:end].rstrip("\r\n")
+
+    def line_count(self) -> int:
+        return len(self._line_starts)
+
+    def _line_column(self, offset: int) -> tuple[int, int]:
+        index = bisect.bisect_right(self._line_starts, offset) - 1
+        return index + 1, offset - self._line_starts[index] + 1
+
+
+class XmlSyntaxError(Exception):
+    """The document is not well formed; carries the parser's message and position."""
+
+    def __init__(self, message: str, span: Span, source: Source) -> None:
+        super().__init__(message)
+        self.message = message
+        self.span = span
+        self.source = source
+
+
+@dataclass
+class _StartTag:
+    start: int
+    end: int  # just after ">"
+    name_end: int
+    self_closing: bool
+    attributes: dict[str, tuple[int, int]] = field(default_factory=dict)  # raw name -> span
+    content_end: int = 0  # where the first markup after the start tag begins
+
+
+def decode(data: bytes) -> str:
+    """Decode as the XML parser does: BOM first, then the declared encoding, else UTF-8."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data.decode(encoding, errors="replace")
+    declared = _DECLARED_ENCODING.match(data)
+    encoding = declared.group(1).decode("ascii") if declared else "utf-8"
+    try:
+        return data.decode(encoding, errors="replace")
+    except LookupError:
+        return data.decode("utf-8", errors="replace")
+
+
+class Document(Source):
+    """A parsed document: the lxml tree, its source text, and where each node stands in it."""
+
+    def __init__(self, path: str, data: bytes) -> None:
+        super().__init__(path, data)
+        parser = etree.XMLParser(**_PARSER_OPTIONS)
+        try:
+            self.root: etree._Element = etree.fromstring(data, parser)
+        except etree.XMLSyntaxError as error:
+            raise XmlSyntaxError(_syntax_message(error), self._syntax_span(error), self) from None
+        self._tags: dict[etree._Element, _StartTag] = {}
+        elements = [node for node in self.root.iter() if isinstance(node.tag, str)]
+        tags = _scan_start_tags(self.text)
+        if len(tags) == len(elements):
+            self._tags = dict(zip(elements, tags))
+
+    def element_span(self, element: etree._Element) -> Span:
+        """The start tag of an element, from "<" through ">"."""
+        tag = self._tags.get(element)
+        if tag is None:
+            return self._line_fallback(element)
+        return self.span(tag.start, tag.end)
+
+    def element_name_span(self, element: etree._Element) -> Span:
+        """Just "<name" of the start tag: short enough to underline on a long tag."""
+        tag = self._tags.get(element)
+        if tag is None:
+            return self._line_fallback(element)
+        return self.span(tag.start, tag.name_end)
+
+    def attribute_span(self, element: etree._Element, key: str) -> Span:
+        """An attribute from its name through the closing quote; `key` is lxml's `{ns}name`."""
+        tag = self._tags.get(element)
+        if tag is not None:
+            for raw, (start, end) in tag.attributes.items():
+                if _qualified_key(element, raw) == key:
+                    return self.span(start, end)
+        return self.element_span(element)
+
+    def text_span(self, element: etree._Element) -> Span:
+        """The element's own text without surrounding blanks; the start tag when it has none."""
+        tag = self._tags.get(element)
+        if tag is None or tag.self_closing:
+            return self.element_span(element)
+        raw = self.text[tag.end : tag.content_end]
+        stripped = raw.strip()
+        if not stripped:
+            return self.element_span(element)
+        start = tag.end + raw.index(stripped)
+        return self.span(start, start + len(stripped))
+
+    def _line_fallback(self, element: etree._Element) -> Span:
+        line = element.sourceline or 1
+        return Span(line, 1, line, len(self.line_text(line)) + 1)
+
+    def _syntax_span(self, error: etree.XMLSyntaxError) -> Span:
+        line, column = error.position if error.position else (1, 1)
+        line = max(1, min(line, self.line_count()))
+        width = len(self.line_text(line))
+        column = max(1, min(column, width + 1))
+        end = column + 1 if column <= width else column
+        return Span(line, column, line, end)
+
+
+def _syntax_message(error: etree.XMLSyntaxError) -> str:
+    """libxml2's message without its trailing ", line L, column C" (the position says that)."""
+    message = re.sub(r", line \d+, column \d+$", "", error.msg or "malformed XML")
+    return f"the document is not well-formed XML: {message}"
+
+
+def _qualified_key(element: etree._Element, raw: str) -> str:
+    prefix, _, local = raw.rpartition(":")
+    if not prefix:
+        return raw
+    namespace = XML_NAMESPACE if prefix == "xml" else element.nsmap.get(prefix, "")
+    return f"{{{namespace}}}{local}"
+
+
+def _scan_start_tags(text: str) -> list[_StartTag]:
+    """Every start tag of a well-formed document, in document order, with attribute spans."""
+    tags: list[_StartTag] = []
+    position = 0
+    previous: _StartTag | None = None
+    while True:
+        match = _MARKUP.search(text, position)
+        if match is None:
+            break
+        if previous is not None:
+            previous.content_end = match.start()
+            previous = None
+        if match.group() != "<":
+            position = match.end()
+            continue
+        name = _TAG_NAME.match(text, match.start())
+        if name is None:
+            position = match.end()
+            continue
+        tag = _StartTag(start=match.start(), end=0, name_end=name.end(), self_closing=False)
+        cursor = name.end()
+        while (attribute := _ATTRIBUTE.match(text, cursor)) is not None:
+            tag.attributes[attribute.group(1)] = (attribute.start(1), attribute.end(2))
+            cursor = attribute.end()
+        closing = _TAG_END.match(text, cursor)
+        if closing is None:
+            break
+        tag.end = closing.end()
+        tag.self_closing = bool(closing.group(1))
+        tag.content_end = tag.end
+        tags.append(tag)
+        previous = None if tag.self_closing else tag
+        position = tag.end
+    return tags

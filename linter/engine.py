@@ -1,0 +1,116 @@
+"""parse -> grammar -> rules -> one diagnostic per problem -> selection -> sorted diagnostics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from lxml import etree
+
+from . import schema
+from .diagnostics import Diagnostic, Severity, Span
+from .document import Document, Source, XmlSyntaxError
+from .rules import ALL_DRIVERS, REGISTRY, Context, Finding, Rule, declare
+from .rules import bios, boot, firmware  # noqa: F401  (importing registers their rules)
+
+XML_SYNTAX = declare(Rule(
+    code="OS001",
+    name="xml-syntax",
+    severity=Severity.ERROR,
+    summary="The file is not well-formed XML.",
+    doc="libvirt cannot read the file at all. The diagnostic stands where the XML parser "
+    "stopped, which is at or just after the mistake (an unclosed tag, a stray '&', a missing quote).",
+    needs_domain=False,
+))
+
+# `<domain type=...>` -> the libvirt driver that defines such a domain (DESIGN.md).
+DRIVER_OF_DOMAIN_TYPE = {
+    "qemu": "qemu", "kqemu": "qemu", "kvm": "qemu", "hvf": "qemu",
+    "xen": "libxl", "lxc": "lxc", "bhyve": "bhyve", "vmware": "vmx", "test": "test",
+    "vz": "vz", "parallels": "vz", "openvz": "openvz", "vbox": "vbox", "hyperv": "hyperv",
+}
+LINTED_ROOTS = ("domain", "os")
+
+
+@dataclass(frozen=True)
+class Options:
+    """What to check. `select`/`ignore` hold rule names, codes or code prefixes."""
+
+    select: frozenset[str] = frozenset()
+    ignore: frozenset[str] = frozenset()
+    driver: str | None = None
+
+    def enabled(self, rule: Rule) -> bool:
+        def matches(entries: frozenset[str]) -> bool:
+            return rule.name in entries or any(rule.code.startswith(entry.upper()) for entry in entries)
+
+        return (not self.select or matches(self.select)) and not matches(self.ignore)
+
+
+@dataclass
+class Result:
+    """The outcome for one document: its diagnostics, or that it was skipped (not a domain)."""
+
+    path: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    skipped: bool = False
+    source: Source | None = None
+
+
+def lint(data: bytes, path: str, options: Options = Options()) -> Result:
+    """Lint one document given as bytes; `path` names it in the diagnostics."""
+    try:
+        document = Document(path, data)
+    except XmlSyntaxError as error:
+        diagnostics = [_diagnostic(XML_SYNTAX, path, error.span, error.message, None, None)]
+        return Result(path, [d for d in diagnostics if options.enabled(XML_SYNTAX)], source=error.source)
+    root = document.root
+    if etree.QName(root).namespace or etree.QName(root).localname not in LINTED_ROOTS:
+        return Result(path, skipped=True, source=document)
+    grammar = [_from_issue(document, issue) for issue in schema.bundled_schema().validate(document)]
+    rules = list(_run_rules(document, _context(root, options)))
+    covered = {d.span for d in rules}
+    diagnostics = [d for d in grammar if d.span not in covered] + rules
+    diagnostics = [d for d in diagnostics if options.enabled(REGISTRY[d.name])]
+    return Result(path, sorted(diagnostics, key=Diagnostic.sort_key), source=document)
+
+
+def _context(root: etree._Element, options: Options) -> Context:
+    if root.tag == "os":
+        return Context(root=root, domain=None, os=root, driver=options.driver)
+    driver = options.driver or DRIVER_OF_DOMAIN_TYPE.get(root.get("type", ""))
+    return Context(root=root, domain=root, os=root.find("os"), driver=driver)
+
+
+def _run_rules(document: Document, context: Context) -> Iterable[Diagnostic]:
+    for rule in REGISTRY.values():
+        if rule.check is None or (rule.needs_domain and context.domain is None):
+            continue
+        if context.driver is not None and context.driver not in rule.drivers:
+            continue
+        if context.driver is None and rule.drivers != ALL_DRIVERS:
+            continue  # a driver-specific rule stays silent when the driver is unknown
+        for finding in rule.check(context):
+            yield _from_finding(document, rule, finding)
+
+
+def _span(document: Document, element: etree._Element, attribute: str | None, text: bool) -> Span:
+    if attribute is not None:
+        return document.attribute_span(element, attribute)
+    if text:
+        return document.text_span(element)
+    return document.element_span(element)
+
+
+def _from_finding(document: Document, rule: Rule, finding: Finding) -> Diagnostic:
+    span = _span(document, finding.element, finding.attribute, finding.text)
+    return _diagnostic(rule, document.path, span, finding.message, finding.help, finding.severity)
+
+
+def _from_issue(document: Document, issue: schema.Issue) -> Diagnostic:
+    span = _span(document, issue.element, issue.attribute, issue.text)
+    return _diagnostic(issue.rule, document.path, span, issue.message, issue.help, None)
+
+
+def _diagnostic(rule: Rule, path: str, span: Span, message: str, help: str | None, severity: Severity | None) -> Diagnostic:
+    return Diagnostic(path, span, rule.code, rule.name, severity or rule.severity, message, help)

@@ -1,0 +1,123 @@
+"""The rule registry: every diagnostic domlint can emit is declared here once, with its docs.
+
+A semantic rule is a function decorated with `@rule(...)` in a family module; it receives the
+`Context` of one document and yields `Finding`s (a node and a message). The engine stamps code,
+name, severity and position. Document-level checks (XML syntax, grammar) are declared with
+`declare(...)`: they have documentation but no check function, because the engine runs them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator
+
+from lxml import etree
+
+from ..diagnostics import Severity
+
+ALL_DRIVERS = frozenset({"qemu", "libxl", "lxc", "bhyve", "vmx", "vz", "openvz", "vbox", "hyperv", "ch", "test"})
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a rule found: the node at fault and what to say about it.
+
+    `attribute` narrows the position to one attribute of `element`; `text` to its text.
+    `severity` overrides the rule's default where the driver makes the difference.
+    """
+
+    element: etree._Element
+    message: str
+    attribute: str | None = None
+    text: bool = False
+    help: str | None = None
+    severity: Severity | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    doc: str
+    drivers: frozenset[str] = ALL_DRIVERS
+    needs_domain: bool = True
+    check: Callable[["Context"], Iterable[Finding]] | None = field(default=None, compare=False)
+
+
+@dataclass
+class Context:
+    """One document as rules see it: the `<domain>` (None for a bare `<os>`), its `<os>`, the driver."""
+
+    root: etree._Element
+    domain: etree._Element | None
+    os: etree._Element | None
+    driver: str | None
+
+    def os_type(self) -> str | None:
+        """The `<type>` text exactly as libvirt reads it (no trimming), or None."""
+        if self.os is None:
+            return None
+        node = self.os.find("type")
+        return node.text if node is not None else None
+
+    def devices(self, tag: str) -> list[etree._Element]:
+        """The `<devices>` children named `tag`."""
+        if self.domain is None:
+            return []
+        return self.domain.findall(f"devices/{tag}")
+
+
+REGISTRY: dict[str, Rule] = {}
+_BY_CODE: dict[str, Rule] = {}
+
+
+def declare(new_rule: Rule) -> Rule:
+    """Add a rule to the registry; codes and names must be unique."""
+    if new_rule.name in REGISTRY or new_rule.code in _BY_CODE:
+        raise ValueError(f"rule {new_rule.code} {new_rule.name} is declared twice")
+    REGISTRY[new_rule.name] = new_rule
+    _BY_CODE[new_rule.code] = new_rule
+    return new_rule
+
+
+def rule(
+    *,
+    code: str,
+    name: str,
+    severity: Severity,
+    summary: str,
+    drivers: Iterable[str] = ALL_DRIVERS,
+    needs_domain: bool = True,
+) -> Callable[[Callable[[Context], Iterator[Finding]]], Callable[[Context], Iterator[Finding]]]:
+    """Register a check function; its docstring is the rule's documentation."""
+
+    def register(check: Callable[[Context], Iterator[Finding]]) -> Callable[[Context], Iterator[Finding]]:
+        declare(
+            Rule(
+                code=code,
+                name=name,
+                severity=severity,
+                summary=summary,
+                doc=_dedent(check.__doc__ or ""),
+                drivers=frozenset(drivers),
+                needs_domain=needs_domain,
+                check=check,
+            )
+        )
+        return check
+
+    return register
+
+
+def lookup(name_or_code: str) -> Rule | None:
+    """A rule by its name or code (codes case-insensitive)."""
+    return REGISTRY.get(name_or_code) or _BY_CODE.get(name_or_code.upper())
+
+
+def _dedent(text: str) -> str:
+    import textwrap
+
+    first, _, rest = text.strip("\n").partition("\n")
+    return (first.strip() + "\n" + textwrap.dedent(rest)).strip()

@@ -1,0 +1,580 @@
+"""Grammar validation turned into diagnostics at the offending node.
+
+lxml's RelaxNG decides whether a document is valid (fast, and the reference). Only when it is
+not does the interpreter below walk the document against the same grammar (read by
+`grammar.py`) to find every independent error and the node that causes it.
+
+Each element's content pattern is expanded into *alternatives*: flat bags of attribute and
+child-element items with their counts (RelaxNG's interleave makes order irrelevant, and its
+rules keep names unique within one alternative). A choice such as the three `<os>` variants
+yields several alternatives; the one with the fewest errors (wrong values weigh first) is taken
+as what the author meant, and the others explain why a node is not allowed there.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+from lxml import etree
+
+from . import grammar as g
+from .diagnostics import Severity
+from .document import Document
+from .rules import Rule, declare
+
+DOMAIN_GRAMMAR = "domain.rng"
+
+
+def _grammar_rule(code: str, name: str, summary: str, doc: str) -> Rule:
+    return declare(Rule(code=code, name=name, severity=Severity.ERROR, summary=summary, doc=doc, needs_domain=False))
+
+
+UNKNOWN_ELEMENT = _grammar_rule(
+    "OS002", "unknown-element", "An element the grammar does not know at this place.",
+    "libvirt's schema rejects the document and libvirt's parser silently drops the element, "
+    "so the setting never takes effect. Near misses (`<bootmnu>`) get a suggestion.",
+)
+UNKNOWN_ATTRIBUTE = _grammar_rule(
+    "OS003", "unknown-attribute", "An attribute the element does not have.",
+    "libvirt ignores attributes it does not know: `<bootmenu enabled='yes'/>` leaves the boot "
+    "menu at the hypervisor default. Near misses get a suggestion.",
+)
+INVALID_VALUE = _grammar_rule(
+    "OS004", "invalid-value", "An attribute value or text that the grammar does not allow.",
+    "The message names the allowed values, range or form (for example an absolute path).",
+)
+MISSING_ELEMENT = _grammar_rule(
+    "OS005", "missing-element", "A required child element is absent.",
+    "For example `<os>` without `<type>`: libvirt refuses the domain ('an os <type> must be specified').",
+)
+MISSING_ATTRIBUTE = _grammar_rule(
+    "OS006", "missing-attribute", "A required attribute is absent.",
+    "For example `<bootmenu/>` without `enable`: libvirt drops the whole element.",
+)
+DUPLICATE_ELEMENT = _grammar_rule(
+    "OS007", "duplicate-element", "An element repeated where it may appear once.",
+    "libvirt's schema rejects the document; its parser keeps only the first occurrence.",
+)
+NOT_ALLOWED_HERE = _grammar_rule(
+    "OS008", "not-allowed-here", "An element or attribute that is valid elsewhere but not in this combination.",
+    "For example `<boot>` or `firmware=` on a Xen PV guest (`<type>xen</type>`), which libvirt "
+    "silently drops, or `<varstore>` together with `<nvram>`.",
+)
+UNEXPECTED_TEXT = _grammar_rule(
+    "OS009", "unexpected-text", "Text inside an element that takes none.",
+    "libvirt ignores it; it is usually a value that belongs in an attribute.",
+)
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One grammar error: the rule, the node (element, plus attribute key or text), the words."""
+
+    rule: Rule
+    element: etree._Element
+    message: str
+    attribute: str | None = None
+    text: bool = False
+    help: str | None = None
+    subject: str | None = None  # the missing attribute's name, for near-miss matching
+
+
+# Alternatives ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _ElementItem:
+    pattern: g.Element
+    low: int
+    high: int | None
+
+
+@dataclass
+class _AttributeItem:
+    pattern: g.Attribute
+    required: bool
+
+
+@dataclass
+class _Alternative:
+    attributes: list[_AttributeItem] = field(default_factory=list)
+    elements: list[_ElementItem] = field(default_factory=list)
+    text: list[g.Pattern] = field(default_factory=list)
+
+    def merged(self, other: _Alternative) -> _Alternative:
+        return _Alternative(self.attributes + other.attributes, self.elements + other.elements, self.text + other.text)
+
+    def element_item(self, name: str) -> _ElementItem | None:
+        return _find(self.elements, name)
+
+    def attribute_item(self, name: str) -> _AttributeItem | None:
+        return _find(self.attributes, name)
+
+
+def _find(items: list, name: str):  # type: ignore[no-untyped-def]
+    """The item whose name class matches: an exact name wins over a wildcard."""
+    wildcard = None
+    for item in items:
+        name_class = item.pattern.name
+        if name_class.name == name:
+            return item
+        if wildcard is None and name_class.name is None and name_class.matches(name):
+            wildcard = item
+    return wildcard
+
+
+def _resolve(pattern: g.Pattern) -> g.Pattern:
+    while isinstance(pattern, g.Ref):
+        pattern = pattern.target
+    return pattern
+
+
+def text_options(pattern: g.Pattern) -> list[g.Pattern] | None:
+    """The flat list of values/data/text a purely textual pattern allows; None if not textual."""
+    pattern = _resolve(pattern)
+    if isinstance(pattern, (g.Value, g.Data, g.Text)):
+        return [pattern]
+    if isinstance(pattern, g.Combination) and pattern.kind == "choice":
+        options: list[g.Pattern] = []
+        for item in pattern.items:
+            sub = text_options(item)
+            if sub is None:
+                return None
+            options.extend(sub)
+        return options
+    return None
+
+
+_EXPANSIONS: dict[int, list[_Alternative]] = {}
+
+
+def expand(pattern: g.Pattern) -> list[_Alternative]:
+    """The alternatives of a content pattern (memoised: patterns live as long as the process)."""
+    key = id(pattern)
+    if key not in _EXPANSIONS:
+        _EXPANSIONS[key] = _expand(pattern)
+    return _EXPANSIONS[key]
+
+
+def _expand(pattern: g.Pattern) -> list[_Alternative]:
+    pattern = _resolve(pattern)
+    options = text_options(pattern)
+    if options is not None:
+        return [_Alternative(text=options)]
+    if isinstance(pattern, g.Element):
+        return [_Alternative(elements=[_ElementItem(pattern, 1, 1)])]
+    if isinstance(pattern, g.Attribute):
+        return [_Alternative(attributes=[_AttributeItem(pattern, True)])]
+    if isinstance(pattern, g.Empty):
+        return [_Alternative()]
+    assert isinstance(pattern, g.Combination)
+    if pattern.kind == "choice":
+        return [alternative for item in pattern.items for alternative in expand(item)]
+    if pattern.kind in ("group", "interleave"):
+        result = [_Alternative()]
+        for item in pattern.items:
+            result = [left.merged(right) for left in result for right in expand(item)]
+        return result
+    inner = expand(g.Combination("group", pattern.items))
+    if pattern.kind == "optional":
+        single = inner[0] if len(inner) == 1 else None
+        if single is not None and len(single.elements) + len(single.attributes) == 1 and not single.text:
+            return [_Alternative(
+                [_AttributeItem(a.pattern, False) for a in single.attributes],
+                [_ElementItem(e.pattern, 0, e.high) for e in single.elements],
+            )]
+        return inner + [_Alternative()]
+    # zeroOrMore / oneOrMore: every item may repeat (bag semantics, as in an interleave).
+    low = 1 if pattern.kind == "oneOrMore" and len(inner) == 1 and len(inner[0].elements) == 1 else 0
+    merged = _Alternative()
+    for alternative in inner:
+        merged.attributes += [_AttributeItem(a.pattern, False) for a in alternative.attributes]
+        merged.elements += [_ElementItem(e.pattern, low, None) for e in alternative.elements]
+        merged.text += alternative.text
+    return [merged]
+
+
+# Describing what is allowed ----------------------------------------------------------------------
+
+
+def _quote_list(values: Iterable[str]) -> str:
+    quoted = [f"'{v}'" for v in values]
+    if len(quoted) <= 1:
+        return "".join(quoted)
+    return ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+def describe(options: list[g.Pattern]) -> str:
+    """What a list of text options accepts, in words: values, a range, or the data's `d:expect`."""
+    values = [o.text for o in options if isinstance(o, g.Value)]
+    parts = [_quote_list(values)] if values else []
+    for option in options:
+        if isinstance(option, g.Data):
+            parts.append(_describe_data(option))
+    return " or ".join(parts) if parts else "no text"
+
+
+def _describe_data(data: g.Data) -> str:
+    if data.expect:
+        return data.expect
+    if data.type in ("string", "token") and "pattern" in data.params:
+        return f"text matching {data.params['pattern']}"
+    if data.type in ("string", "token"):
+        return "text"
+    low, high = g.integer_bounds(data.type, data.params)
+    if low is not None and high is not None:
+        return f"an integer from {low} to {high}"
+    if low is not None:
+        return f"an integer of at least {low}"
+    return "an integer"
+
+
+def _accepts(options: list[g.Pattern], text: str) -> bool:
+    for option in options:
+        if isinstance(option, g.Text):
+            return True
+        if isinstance(option, (g.Value, g.Data)) and option.accepts(text):
+            return True
+    return False
+
+
+def _suggest(word: str, candidates: Iterable[str]) -> str | None:
+    matches = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def _display(element: etree._Element) -> str:
+    qname = etree.QName(element)
+    return f"{element.prefix}:{qname.localname}" if element.prefix else qname.localname
+
+
+def _attribute_display(element: etree._Element, key: str) -> str:
+    qname = etree.QName(key)
+    if not qname.namespace:
+        return key
+    prefix = next((p for p, ns in element.nsmap.items() if ns == qname.namespace), None)
+    return f"{prefix or 'xml'}:{qname.localname}"
+
+
+def _element_key(element: etree._Element) -> str:
+    """Grammar names are in no namespace; namespaced elements keep lxml's `{ns}name`."""
+    return element.tag
+
+
+# The interpreter ---------------------------------------------------------------------------------
+
+
+class Interpreter:
+    """Walks a document against grammar patterns and returns every independent issue."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[int, int], list[Issue]] = {}
+
+    def element(self, node: etree._Element, pattern: g.Element) -> list[Issue]:
+        key = (id(node), id(pattern))
+        if key not in self._cache:
+            self._cache[key] = self._element(node, pattern)
+        return self._cache[key]
+
+    def _element(self, node: etree._Element, pattern: g.Element) -> list[Issue]:
+        alternatives = expand(pattern.content)
+        if len(alternatives) == 1:
+            return self._check(node, alternatives[0])
+        keys = _discriminators(alternatives)
+        scored = [
+            (self._score(node, alternative, keys), index, self._check(node, alternative))
+            for index, alternative in enumerate(alternatives)
+        ]
+        best = min(scored, key=lambda entry: (entry[0], len(entry[2]), entry[1]))
+        return [self._explain(node, issue, alternatives, best[1]) for issue in best[2]]
+
+    def _score(self, node: etree._Element, alternative: _Alternative, keys: frozenset[str]) -> int:
+        """Errors inside the children that tell the alternatives apart (such as `<type>` in
+        `<os>`): what those say decides which alternative the author meant."""
+        score = 0
+        for child in node:
+            if isinstance(child.tag, str) and child.tag in keys:
+                item = alternative.element_item(child.tag)
+                score += len(self.element(child, item.pattern)) if item else 1
+        return score
+
+    def _check(self, node: etree._Element, alternative: _Alternative) -> list[Issue]:
+        issues: list[Issue] = []
+        issues += self._attributes(node, alternative)
+        issues += self._children(node, alternative)
+        issues += self._text(node, alternative)
+        return issues
+
+    def _attributes(self, node: etree._Element, alternative: _Alternative) -> list[Issue]:
+        issues: list[Issue] = []
+        seen: set[int] = set()
+        for key, value in node.attrib.items():
+            item = alternative.attribute_item(key)
+            if item is None:
+                issues.append(Issue(UNKNOWN_ATTRIBUTE, node, "", attribute=key))
+                continue
+            seen.add(id(item))
+            options = text_options(item.pattern.value) or [g.Text()]
+            if not _accepts(options, value):
+                issues.append(self._invalid_value(node, value, options, attribute=key))
+        for item in alternative.attributes:
+            if item.required and id(item) not in seen:
+                name = item.pattern.name.name
+                issues.append(Issue(
+                    MISSING_ATTRIBUTE, node, f"<{_display(node)}> is missing the required attribute '{name}'", subject=name
+                ))
+        return issues
+
+    def _children(self, node: etree._Element, alternative: _Alternative) -> list[Issue]:
+        issues: list[Issue] = []
+        counts: dict[int, list[etree._Element]] = {}
+        for child in node:
+            if not isinstance(child.tag, str):
+                continue
+            item = alternative.element_item(_element_key(child))
+            if item is None:
+                issues.append(Issue(UNKNOWN_ELEMENT, child, ""))
+                continue
+            seen = counts.setdefault(id(item), [])
+            seen.append(child)
+            if item.high is not None and len(seen) > item.high:
+                first = seen[0].sourceline
+                issues.append(Issue(
+                    DUPLICATE_ELEMENT, child,
+                    f"<{_display(child)}> may appear only once in <{_display(node)}> (first at line {first})",
+                    help="remove the repeated element; libvirt uses only the first",
+                ))
+                continue
+            issues += self.element(child, item.pattern)
+        for item in alternative.elements:
+            if len(counts.get(id(item), [])) < item.low:
+                issues.append(Issue(
+                    MISSING_ELEMENT, node,
+                    f"<{_display(node)}> is missing the required element <{item.pattern.name.name}>",
+                ))
+        return issues
+
+    def _text(self, node: etree._Element, alternative: _Alternative) -> list[Issue]:
+        pieces = [node.text or ""] + [child.tail or "" for child in node]
+        if not alternative.text:
+            if any(piece.strip() for piece in pieces):
+                found = next(piece for piece in pieces if piece.strip()).strip()
+                return [Issue(
+                    UNEXPECTED_TEXT, node, f"<{_display(node)}> takes no text, found '{_shorten(found)}'",
+                    text=bool((node.text or "").strip()),
+                )]
+            return []
+        if any(isinstance(option, g.Text) for option in alternative.text):
+            return []
+        value = "".join(pieces)
+        if _accepts(alternative.text, value):
+            return []
+        return [self._invalid_value(node, value, alternative.text)]
+
+    def _invalid_value(
+        self, node: etree._Element, value: str, options: list[g.Pattern], attribute: str | None = None
+    ) -> Issue:
+        expected = describe(options)
+        suggestion = _suggest(value.strip(), [o.text for o in options if isinstance(o, g.Value)])
+        hint = f"; did you mean '{suggestion}'?" if suggestion and suggestion != value else ""
+        shown = f"'{_shorten(value)}'" if value.strip() else "nothing"
+        if attribute is not None:
+            where = f"attribute '{_attribute_display(node, attribute)}' of <{_display(node)}>"
+            return Issue(INVALID_VALUE, node, f"invalid value {shown} for {where}: expected {expected}{hint}", attribute=attribute)
+        return Issue(INVALID_VALUE, node, f"invalid content {shown} in <{_display(node)}>: expected {expected}{hint}", text=True)
+
+    # Explaining unexpected nodes --------------------------------------------------------------
+
+    def _explain(self, node: etree._Element, issue: Issue, alternatives: list[_Alternative], chosen: int) -> Issue:
+        """Reword an unknown element/attribute that another alternative would accept."""
+        if issue.rule is UNKNOWN_ELEMENT and issue.element is not node:
+            name = _element_key(issue.element)
+            others = [a for a in alternatives if a is not alternatives[chosen] and _named(a.element_item(name), name)]
+            if others:
+                what = f"<{_display(issue.element)}>"
+                return Issue(NOT_ALLOWED_HERE, issue.element, self._why_not(node, what, alternatives[chosen], others[0]))
+        if issue.rule is UNKNOWN_ATTRIBUTE and issue.element is node and issue.attribute:
+            key = issue.attribute
+            others = [a for a in alternatives if a is not alternatives[chosen] and _named(a.attribute_item(key), key)]
+            if others:
+                what = f"attribute '{_attribute_display(node, key)}'"
+                return Issue(
+                    NOT_ALLOWED_HERE, node, self._why_not(node, what, alternatives[chosen], others[0]), attribute=key
+                )
+        return issue
+
+    def _why_not(self, node: etree._Element, what: str, chosen: _Alternative, other: _Alternative) -> str:
+        parent = f"<{_display(node)}>"
+        children = [c for c in node if isinstance(c.tag, str)]
+        for child in children:
+            key = _element_key(child)
+            if _named(chosen.element_item(key), key) and other.element_item(key) is None:
+                return f"{what} cannot be used together with <{_display(child)}> in {parent}"
+        for child in children:
+            key = _element_key(child)
+            mine, theirs = chosen.element_item(key), other.element_item(key)
+            if mine is None or theirs is None or mine.pattern is theirs.pattern:
+                continue
+            if not self.element(child, mine.pattern) and self.element(child, theirs.pattern):
+                return f"{what} is not allowed in {parent} when <{_display(child)}> is '{(child.text or '').strip()}'"
+        return f"{what} is not allowed in {parent} in this combination"
+
+
+_DISCRIMINATORS: dict[tuple[int, ...], frozenset[str]] = {}
+
+
+def _discriminators(alternatives: list[_Alternative]) -> frozenset[str]:
+    """Child names required by every alternative, each with a different pattern."""
+    key = tuple(id(a) for a in alternatives)
+    if key not in _DISCRIMINATORS:
+        common = set.intersection(*({e.pattern.name.name for e in a.elements if e.low > 0} for a in alternatives))
+        _DISCRIMINATORS[key] = frozenset(
+            name for name in common if name and len({id(a.element_item(name).pattern) for a in alternatives}) > 1
+        )
+    return _DISCRIMINATORS[key]
+
+
+def _named(item: _ElementItem | _AttributeItem | None, name: str) -> bool:
+    return item is not None and item.pattern.name.name == name
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass
+class _KnownNames:
+    """Per element (by id): the attribute names its pattern knows; per unknown element: the
+    element names its parent's pattern knows. Both over all alternatives, for "did you mean"."""
+
+    attributes: dict[int, list[str]] = field(default_factory=dict)
+    siblings: dict[int, list[str]] = field(default_factory=dict)
+
+
+def _finish(issues: list[Issue], known: _KnownNames) -> list[Issue]:
+    """Fill in the messages of unknown names, with "did you mean"; a near miss for a missing
+    required attribute replaces the "missing" issue (one problem, one diagnostic)."""
+    finished: list[Issue] = []
+    explained_missing: set[tuple[int, str]] = set()
+    for issue in issues:
+        if issue.rule is UNKNOWN_ATTRIBUTE and issue.attribute:
+            shown = _attribute_display(issue.element, issue.attribute)
+            candidates = known.attributes.get(id(issue.element), [])
+            suggestion = _suggest(issue.attribute, candidates)
+            if suggestion:
+                explained_missing.add((id(issue.element), suggestion))
+                message = f"unknown attribute '{shown}' on <{_display(issue.element)}>; did you mean '{suggestion}'?"
+                finished.append(_replace(issue, message, f"rename '{shown}' to '{suggestion}'"))
+            else:
+                allowed = _quote_list(sorted(set(candidates)))
+                tail = f": allowed attributes are {allowed}" if allowed else ": it takes no attributes"
+                finished.append(_replace(issue, f"unknown attribute '{shown}' on <{_display(issue.element)}>{tail}"))
+        elif issue.rule is UNKNOWN_ELEMENT:
+            parent = issue.element.getparent()
+            where = f" in <{_display(parent)}>" if parent is not None else ""
+            suggestion = _suggest(_element_key(issue.element), known.siblings.get(id(issue.element), []))
+            if suggestion:
+                message = f"unknown element <{_display(issue.element)}>{where}; did you mean <{suggestion}>?"
+                finished.append(_replace(issue, message, f"rename <{_display(issue.element)}> to <{suggestion}>"))
+            else:
+                finished.append(_replace(issue, f"unknown element <{_display(issue.element)}>{where}"))
+        else:
+            finished.append(issue)
+    return [
+        issue for issue in finished
+        if not (issue.rule is MISSING_ATTRIBUTE and (id(issue.element), issue.subject) in explained_missing)
+    ]
+
+
+def _replace(issue: Issue, message: str, help: str | None = None) -> Issue:
+    return Issue(issue.rule, issue.element, message, issue.attribute, issue.text, help or issue.help)
+
+
+# Entry points ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Schema:
+    """A grammar: lxml's compiled RelaxNG for the verdict, the patterns for the explanation."""
+
+    path: Path
+    relaxng: etree.RelaxNG
+    patterns: g.Grammar
+
+    def validate(self, document: Document) -> list[Issue]:
+        if self.relaxng.validate(document.root):
+            return []
+        return self.explain(document)
+
+    def explain(self, document: Document) -> list[Issue]:
+        """Every grammar issue of the document, found by the interpreter alone."""
+        root = document.root
+        assert self.patterns.start is not None
+        start = _find([_ElementItem(p, 1, 1) for a in expand(self.patterns.start) for p in (e.pattern for e in a.elements)], _element_key(root))
+        if start is None:
+            return [Issue(UNKNOWN_ELEMENT, root, f"unknown root element <{_display(root)}>")]
+        issues = Interpreter().element(root, start.pattern)
+        return _finish(issues, self._known_names(root, start.pattern))
+
+    @staticmethod
+    def _known_names(root: etree._Element, pattern: g.Element) -> _KnownNames:
+        known = _KnownNames()
+        stack: list[tuple[etree._Element, g.Element]] = [(root, pattern)]
+        while stack:
+            node, element_pattern = stack.pop()
+            alternatives = expand(element_pattern.content)
+            known.attributes[id(node)] = [a.pattern.name.name for alt in alternatives for a in alt.attributes if a.pattern.name.name]
+            child_names = [e.pattern.name.name for alt in alternatives for e in alt.elements if e.pattern.name.name]
+            for child in node:
+                if not isinstance(child.tag, str):
+                    continue
+                item = next((i for alt in alternatives if (i := alt.element_item(_element_key(child)))), None)
+                if item is None:
+                    known.siblings[id(child)] = child_names
+                else:
+                    stack.append((child, item.pattern))
+        return known
+
+
+@lru_cache(maxsize=None)
+def load_schema(path: Path) -> Schema:
+    """Compile a RelaxNG grammar once per process."""
+    tree = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
+    return Schema(path, etree.RelaxNG(tree), g.load(path))
+
+
+def bundled_schema() -> Schema:
+    return load_schema(g.schema_path(DOMAIN_GRAMMAR))
+
+
+def integer_range(element: str, attribute: str) -> tuple[int | None, int | None]:
+    """The range the bundled grammar gives an integer attribute, so rules that explain a range
+    never restate it: the grammar stays the one place where libvirt's limits are written."""
+    for pattern in _element_patterns(bundled_schema().patterns):
+        if pattern.name.name != element:
+            continue
+        for alternative in expand(pattern.content):
+            item = alternative.attribute_item(attribute)
+            options = text_options(item.pattern.value) if item else None
+            for option in options or []:
+                if isinstance(option, g.Data) and option.type not in ("string", "token"):
+                    return g.integer_bounds(option.type, option.params)
+    raise LookupError(f"the grammar has no integer attribute {attribute!r} on <{element}>")
+
+
+def _element_patterns(patterns: g.Grammar) -> Iterable[g.Element]:
+    """Every element pattern of a grammar, each once."""
+    seen: set[int] = set()
+    pending = [alternative for define in patterns.defines.values() for alternative in expand(define)]
+    while pending:
+        alternative = pending.pop()
+        for item in alternative.elements:
+            if id(item.pattern) not in seen:
+                seen.add(id(item.pattern))
+                yield item.pattern
+                pending.extend(expand(item.pattern.content))
