@@ -378,6 +378,12 @@ class Interpreter:
     def _invalid_value(
         self, node: etree._Element, value: str, options: list[g.Pattern], attribute: str | None = None
     ) -> Issue:
+        if value.strip() != value and _accepts(options, value.strip()):
+            return Issue(
+                INVALID_VALUE, node,
+                f"invalid content {value!r} in <{_display(node)}>: libvirt compares it exactly, without trimming blanks",
+                attribute=attribute, text=attribute is None, help=f"write '{value.strip()}' without the surrounding blanks",
+            )
         expected = describe(options)
         suggestion = _suggest(value.strip(), [o.text for o in options if isinstance(o, g.Value)])
         hint = f"; did you mean '{suggestion}'?" if suggestion and suggestion != value else ""
@@ -412,15 +418,15 @@ class Interpreter:
         children = [c for c in node if isinstance(c.tag, str)]
         for child in children:
             key = _element_key(child)
-            if _named(chosen.element_item(key), key) and other.element_item(key) is None:
-                return f"{what} cannot be used together with <{_display(child)}> in {parent}"
-        for child in children:
-            key = _element_key(child)
             mine, theirs = chosen.element_item(key), other.element_item(key)
             if mine is None or theirs is None or mine.pattern is theirs.pattern:
                 continue
             if not self.element(child, mine.pattern) and self.element(child, theirs.pattern):
                 return f"{what} is not allowed in {parent} when <{_display(child)}> is '{(child.text or '').strip()}'"
+        for child in children:
+            key = _element_key(child)
+            if _named(chosen.element_item(key), key) and other.element_item(key) is None:
+                return f"{what} cannot be used together with <{_display(child)}> in {parent}"
         return f"{what} is not allowed in {parent} in this combination"
 
 

@@ -1,0 +1,61 @@
+"""Golden tests: every fixture's diagnostics equal its .json next to it, field by field.
+
+Layout: `fixtures/<rule-name>/bad-*.xml` must trigger that rule, `good-*.xml` must not; each
+XML file has a `.json` with the complete expected list (all rules, `path` left out). After a
+deliberate change, `DOMLINT_UPDATE_GOLDEN=1 pytest tests/test_fixtures.py` rewrites them:
+review the diff before committing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from domlint import engine
+from domlint.rules import REGISTRY
+
+from .conftest import FIXTURES
+
+FILES = sorted(FIXTURES.rglob("*.xml"))
+
+
+def _actual(path: Path) -> list[dict[str, object]]:
+    result = engine.lint(path.read_bytes(), str(path))
+    records = [d.to_dict() for d in result.diagnostics]
+    for record in records:
+        del record["path"]
+    return records
+
+
+@pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(FIXTURES)) for p in FILES])
+def test_fixture_matches_golden(path: Path) -> None:
+    golden = path.with_suffix(".json")
+    actual = _actual(path)
+    if os.environ.get("DOMLINT_UPDATE_GOLDEN") == "1":
+        golden.write_text(json.dumps(actual, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert golden.exists(), f"{golden.name} is missing: run with DOMLINT_UPDATE_GOLDEN=1 and review it"
+    assert actual == json.loads(golden.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(FIXTURES)) for p in FILES])
+def test_fixture_triggers_its_rule_or_not(path: Path) -> None:
+    rule_name = path.parent.name
+    if rule_name not in REGISTRY:
+        return  # examples/ and other folders that are not named after a rule
+    names = {record["name"] for record in _actual(path)}
+    if path.name.startswith("bad-"):
+        assert rule_name in names
+    else:
+        assert path.name.startswith("good-"), "fixtures are named bad-* or good-*"
+        assert rule_name not in names
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_every_rule_has_failing_and_passing_fixtures(name: str) -> None:
+    folder = FIXTURES / name
+    assert list(folder.glob("bad-*.xml")), f"fixtures/{name}/bad-*.xml missing"
+    if name != "xml-syntax":
+        assert list(folder.glob("good-*.xml")), f"fixtures/{name}/good-*.xml missing"

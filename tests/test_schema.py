@@ -1,0 +1,57 @@
+"""The grammar interpreter agrees with lxml's RelaxNG, so the grammar file stays the only truth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from domlint import schema
+from domlint.document import Document, XmlSyntaxError
+
+from .conftest import CORPUS, FIXTURES, corpus_rows, needs_corpus
+
+
+def _verdicts(path: Path) -> tuple[bool, bool] | None:
+    """(lxml says valid, interpreter finds nothing); None for files that are not domains."""
+    try:
+        document = Document(str(path), path.read_bytes())
+    except XmlSyntaxError:
+        return None
+    if document.root.tag not in ("domain", "os"):
+        return None
+    bundled = schema.bundled_schema()
+    return bool(bundled.relaxng.validate(document.root)), not bundled.explain(document)
+
+
+FIXTURE_FILES = sorted(FIXTURES.rglob("*.xml"))
+
+
+@pytest.mark.parametrize("path", FIXTURE_FILES, ids=[str(p.relative_to(FIXTURES)) for p in FIXTURE_FILES])
+def test_interpreter_agrees_with_lxml_on_fixtures(path: Path) -> None:
+    verdicts = _verdicts(path)
+    if verdicts is not None:
+        lxml_valid, interpreter_valid = verdicts
+        assert interpreter_valid == lxml_valid
+
+
+@needs_corpus
+def test_interpreter_agrees_with_lxml_on_corpus() -> None:
+    disagreements = []
+    for row in corpus_rows():
+        path = CORPUS / row[0] / row[1]
+        verdicts = _verdicts(path)
+        if verdicts is not None and verdicts[0] != verdicts[1]:
+            disagreements.append(f"{row[0]}/{row[1]}: lxml valid={verdicts[0]}")
+    assert disagreements == []
+
+
+def test_grammar_compiles_standalone() -> None:
+    """os.rng alone is a usable grammar too (editors may point at it)."""
+    etree.RelaxNG(etree.parse(str(schema.bundled_schema().path.parent / "os.rng")))
+
+
+def test_ranges_come_from_the_grammar() -> None:
+    assert schema.integer_range("bios", "rebootTimeout") == (-1, 65535)
+    assert schema.integer_range("bootmenu", "timeout") == (0, 65535)
