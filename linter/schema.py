@@ -64,6 +64,12 @@ NOT_ALLOWED_HERE = _grammar_rule(
     "For example `<boot>` or `firmware=` on a Xen PV guest (`<type>xen</type>`), which libvirt "
     "silently drops, or `<varstore>` together with `<nvram>`.",
 )
+GRAMMAR_ERROR = _grammar_rule(
+    "OS010", "grammar-error", "The grammar rejects the document in a way domlint cannot explain in detail.",
+    "A safety net: lxml's RelaxNG validator (the reference) rejects the document but domlint's "
+    "explanation of the grammar found no single node to blame. The message is libvirt's "
+    "schema validator's own; please report the document so the explanation can be improved.",
+)
 UNEXPECTED_TEXT = _grammar_rule(
     "OS009", "unexpected-text", "Text inside an element that takes none.",
     "libvirt ignores it; it is usually a value that belongs in an attribute.",
@@ -515,7 +521,18 @@ class Schema:
     def validate(self, document: Document) -> list[Issue]:
         if self.relaxng.validate(document.root):
             return []
-        return self.explain(document)
+        return self.explain(document) or self._unexplained(document)
+
+    def _unexplained(self, document: Document) -> list[Issue]:
+        """lxml's own first error, at the element its path names (or the root)."""
+        entry = self.relaxng.error_log[0] if len(self.relaxng.error_log) else None
+        element = document.root
+        if entry is not None and entry.path:
+            found = document.root.getroottree().xpath(entry.path)
+            if found and isinstance(found[0], etree._Element):
+                element = found[0]
+        message = entry.message if entry is not None else "the document does not match the grammar"
+        return [Issue(GRAMMAR_ERROR, element, f"the grammar rejects this element: {message}")]
 
     def explain(self, document: Document) -> list[Issue]:
         """Every grammar issue of the document, found by the interpreter alone."""

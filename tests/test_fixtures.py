@@ -21,6 +21,10 @@ from .conftest import FIXTURES
 
 FILES = sorted(FIXTURES.rglob("*.xml"))
 
+# Rules no document can trigger by design: the safety net for an interpreter gap (tested in
+# test_schema.py by simulating the gap).
+NO_FIXTURE = {"grammar-error"}
+
 
 def _actual(path: Path) -> list[dict[str, object]]:
     result = engine.lint(path.read_bytes(), str(path))
@@ -56,6 +60,7 @@ def test_fixture_triggers_its_rule_or_not(path: Path) -> None:
 @pytest.mark.parametrize("name", sorted(REGISTRY))
 def test_every_rule_has_failing_and_passing_fixtures(name: str) -> None:
     folder = FIXTURES / name
+    if name in NO_FIXTURE:
+        return
     assert list(folder.glob("bad-*.xml")), f"fixtures/{name}/bad-*.xml missing"
-    if name != "xml-syntax":
-        assert list(folder.glob("good-*.xml")), f"fixtures/{name}/good-*.xml missing"
+    assert list(folder.glob("good-*.xml")), f"fixtures/{name}/good-*.xml missing"

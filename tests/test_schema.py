@@ -55,3 +55,13 @@ def test_grammar_compiles_standalone() -> None:
 def test_ranges_come_from_the_grammar() -> None:
     assert schema.integer_range("bios", "rebootTimeout") == (-1, 65535)
     assert schema.integer_range("bootmenu", "timeout") == (0, 65535)
+
+
+def test_an_unexplained_rejection_is_still_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the interpreter ever misses what lxml rejects, lxml's own message is shown."""
+    monkeypatch.setattr(schema.Schema, "explain", lambda self, document: [])
+    path = FIXTURES / "invalid-value" / "bad-boot-dev.xml"
+    document = Document(str(path), path.read_bytes())
+    issues = schema.bundled_schema().validate(document)
+    assert [(i.rule.name, i.element.tag, i.element.sourceline) for i in issues] == [("grammar-error", "boot", 6)]
+    assert issues[0].message.startswith("the grammar rejects this element: ")
