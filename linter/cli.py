@@ -132,7 +132,7 @@ def check(
     text = FORMATS[output_format](results, use_color)
     if quiet and output_format == "full":
         text = text.rsplit("\n", 2)[0] + "\n" if text.count("\n") > 1 else ""
-    click.echo(text, nl=False)
+    click.echo(text, nl=False, color=use_color)
     threshold = Severity(fail_on).rank
     failed = any(d.severity.rank >= threshold for r in results for d in r.diagnostics)
     sys.exit(EXIT_ERROR if path_problems else EXIT_FINDINGS if failed else EXIT_CLEAN)
