@@ -62,7 +62,11 @@ def _read(path: Path) -> bytes:
 def _inputs(paths: tuple[str, ...], stdin_filename: str | None) -> Iterator[tuple[str, bytes | PathProblem]]:
     for name in paths:
         if name == "-":
-            yield stdin_filename or "<stdin>", sys.stdin.buffer.read()
+            label = stdin_filename or "<stdin>"
+            if sys.stdin is None:
+                yield label, PathProblem(f"{label}: standard input is closed")
+            else:
+                yield label, sys.stdin.buffer.read()
             continue
         path = Path(name)
         if path.is_dir():

@@ -176,3 +176,23 @@ def test_installed_console_script_runs() -> None:
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stdout.endswith("1 file, 3 errors, 1 warning, 0 skipped\n")
+
+
+def test_closed_stdin_is_a_clear_error() -> None:
+    script = Path(sys.executable).parent / "domlint"
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "domlint"]
+    result = subprocess.run([*command, "check", "-"], stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
+    assert result.returncode == 1  # an empty stdin is an empty document
+    closed = subprocess.run(
+        [*command, "check", "-"], capture_output=True, text=True, check=False,
+        preexec_fn=lambda: os.close(0),
+    )
+    assert (closed.returncode, closed.stderr) == (2, "domlint: error: <stdin>: standard input is closed\n")
+
+
+def test_binary_source_line_is_shown_printable(tmp_path: Path) -> None:
+    binary = tmp_path / "blob.xml"
+    binary.write_bytes(b"\x01\x1b[31mx\x00")
+    _, out, _ = run("check", str(binary))
+    assert "\x1b" not in out and "\x00" not in out
+    assert "1 | \ufffd\ufffd[31mx\ufffd" in out

@@ -44,6 +44,12 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
+def _printable(line: str) -> str:
+    """The source line as a terminal can show it: control characters become U+FFFD, one for
+    one, so the underline still lines up; tabs stay."""
+    return "".join(c if c == "\t" or c.isprintable() else "\ufffd" for c in line)
+
+
 def _diagnostic(diagnostic: Diagnostic, result: Result, color: bool) -> str:
     span = diagnostic.span
     head = (
@@ -52,7 +58,7 @@ def _diagnostic(diagnostic: Diagnostic, result: Result, color: bool) -> str:
         f"{_paint(diagnostic.code, '1', color)} {diagnostic.name}: {diagnostic.message}"
     )
     lines = [head]
-    source = result.source.line_text(span.line) if result.source else ""
+    source = _printable(result.source.line_text(span.line)) if result.source else ""
     if source:
         gutter = " " * len(str(span.line))
         end = span.end_column if span.end_line == span.line else len(source) + 1
