@@ -65,3 +65,29 @@ def test_an_unexplained_rejection_is_still_reported(monkeypatch: pytest.MonkeyPa
     issues = schema.bundled_schema().validate(document)
     assert [(i.rule.name, i.element.tag, i.element.sourceline) for i in issues] == [("grammar-error", "boot", 6)]
     assert issues[0].message.startswith("the grammar rejects this element: ")
+
+
+def _rng_nodes(kind: str) -> list[etree._Element]:
+    tree = etree.parse(str(schema.bundled_schema().path.parent / "os.rng"))
+    return tree.findall(f".//{{http://relaxng.org/ns/structure/1.0}}{kind}")
+
+
+@pytest.mark.parametrize("kind", ["element", "attribute", "value"])
+def test_every_item_of_os_grammar_has_a_since_version(kind: str) -> None:
+    import re
+
+    missing = [
+        f"line {node.sourceline}" for node in _rng_nodes(kind)
+        if not re.fullmatch(r"\d+\.\d+\.\d+", node.get("{urn:domlint:annotations}since", ""))
+    ]
+    assert missing == []
+
+
+@pytest.mark.parametrize("kind", ["element", "attribute"])
+def test_every_named_item_of_os_grammar_is_documented(kind: str) -> None:
+    documentation = "{http://relaxng.org/ns/compatibility/annotations/1.0}documentation"
+    undocumented = [
+        f"line {node.sourceline}" for node in _rng_nodes(kind)
+        if node.get("name") and (len(node) == 0 or node[0].tag != documentation or not (node[0].text or "").strip())
+    ]
+    assert undocumented == []
