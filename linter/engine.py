@@ -11,7 +11,7 @@ from . import schema
 from .diagnostics import Diagnostic, Severity, Span
 from .document import Document, Source, XmlSyntaxError
 from .rules import ALL_DRIVERS, REGISTRY, Context, Finding, Rule, declare
-from .rules import bios, boot, firmware  # noqa: F401  (importing registers their rules)
+from .rules import bios, boot, container, firmware, hypervisor, kernel, smbios  # noqa: F401  (registers the rules)
 
 XML_SYNTAX = declare(Rule(
     code="OS001",

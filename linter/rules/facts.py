@@ -1,0 +1,71 @@
+"""Facts about a domain that several rule families need, read the way libvirt reads them."""
+
+from __future__ import annotations
+
+from . import Context
+
+X86 = ("x86_64", "i686")
+# Drivers whose default architecture is i686 when `<type arch>` is absent (libvirt docs:
+# "For test, ESX and VMWare ... i686 arch will always be chosen"); the others use the host's,
+# which domlint assumes to be x86_64 (libvirt's own QEMU tests assume the same).
+_I686_DEFAULT_DRIVERS = ("test", "vmx")
+
+
+def arch(context: Context) -> str:
+    """The guest architecture: `<type arch>`, else the driver's default."""
+    node = context.os.find("type") if context.os is not None else None
+    explicit = node.get("arch") if node is not None else None
+    if explicit:
+        return explicit
+    return "i686" if context.driver in _I686_DEFAULT_DRIVERS else "x86_64"
+
+
+def machine(context: Context) -> str | None:
+    """`<type machine>` as written, or None (QEMU then picks its default, `pc` on x86)."""
+    node = context.os.find("type") if context.os is not None else None
+    return node.get("machine") if node is not None else None
+
+
+def is_q35(context: Context) -> bool:
+    """libvirt's test for a q35 machine type (`qemuDomainIsQ35`)."""
+    name = machine(context) or ""
+    return name == "q35" or name.startswith("pc-q35")
+
+
+def loader(context: Context):  # type: ignore[no-untyped-def]
+    """The first `<loader>` (the one libvirt uses), or None."""
+    return context.os.find("loader") if context.os is not None else None
+
+
+def nvram(context: Context):  # type: ignore[no-untyped-def]
+    """The first `<nvram>` (the one libvirt uses), or None."""
+    return context.os.find("nvram") if context.os is not None else None
+
+
+def firmware(context: Context) -> str | None:
+    """`<os firmware>` (autoselection: 'bios' or 'efi'), or None."""
+    return context.os.get("firmware") if context.os is not None else None
+
+
+def uses_uefi(context: Context) -> bool:
+    """UEFI firmware: autoselected (`firmware='efi'`) or a pflash loader (libvirt's old-style UEFI)."""
+    node = loader(context)
+    return firmware(context) == "efi" or (node is not None and node.get("type") == "pflash")
+
+
+def firmware_features(context: Context) -> dict[str, str]:
+    """`<os><firmware><feature name enabled>` as name -> enabled; the last one wins, as in libvirt."""
+    if context.os is None:
+        return {}
+    return {
+        feature.get("name", ""): feature.get("enabled", "")
+        for feature in context.os.findall("firmware/feature")
+    }
+
+
+def feature_on(context: Context, name: str) -> bool:
+    """A hypervisor feature under `<features>` that is present and not switched off."""
+    if context.domain is None:
+        return False
+    node = context.domain.find(f"features/{name}")
+    return node is not None and node.get("state", "on") != "off"

@@ -1,0 +1,3 @@
+"""SMBIOS and <sysinfo> rules."""
+
+from __future__ import annotations
