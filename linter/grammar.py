@@ -5,7 +5,7 @@ words a user understands, this module reads the same grammar file into a small s
 objects; `schema.py` interprets them. The grammar file stays the only source of truth: nothing
 here knows about libvirt, and a test proves the interpreter and lxml agree on every document.
 
-Supported patterns: grammar, start, define, ref, include, element, attribute, choice,
+Supported patterns: grammar, start (with combine="choice"), define, ref, include, element, attribute, choice,
 interleave, group, optional, zeroOrMore, oneOrMore, empty, text, value, data (with param),
 anyName, except, name; annotations in the domlint namespace (`d:since`, `d:expect`) and
 `a:documentation`.
@@ -215,14 +215,21 @@ class _Reader:
             elif node.tag == _rng("define") and node.get("name") not in overridden:
                 self.grammar.defines[node.get("name")] = self._group(node)
             elif node.tag == _rng("start") and not has_start_override:
-                self.grammar.start = self._group(node)
+                self._set_start(node)
 
     def _read_grammar_items(self, container: etree._Element) -> None:
         for node in _children(container):
             if node.tag == _rng("define"):
                 self.grammar.defines[node.get("name")] = self._group(node)
             elif node.tag == _rng("start"):
-                self.grammar.start = self._group(node)
+                self._set_start(node)
+
+    def _set_start(self, node: etree._Element) -> None:
+        """A start with combine="choice" adds an alternative to the one read before."""
+        pattern = self._group(node)
+        if node.get("combine") == "choice" and self.grammar.start is not None:
+            pattern = Combination("choice", [self.grammar.start, pattern])
+        self.grammar.start = pattern
 
     def _group(self, node: etree._Element) -> Pattern:
         """Several child patterns mean a group, as in RelaxNG's simplification."""
