@@ -177,7 +177,7 @@ def check_datatype(type_name: str, params: dict[str, str], text: str) -> str | N
 @lru_cache(maxsize=None)
 def _compile_pattern(pattern: str) -> re.Pattern[str]:
     """XML Schema regular expressions as used in the grammar are also Python ones (anchored)."""
-    return re.compile(pattern, re.S)
+    return re.compile(pattern)
 
 
 # Reading the grammar file ------------------------------------------------------------------------

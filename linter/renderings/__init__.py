@@ -6,16 +6,18 @@ from pathlib import Path
 
 from lxml import etree
 
-from . import rnc
+from .. import grammar
+from . import rnc, xsd
 
 GRAMMARS = ("os.rng", "domain.rng")
-RENDERINGS = {f"{Path(name).stem}.rnc": name for name in GRAMMARS}
 
 
 def render_all(folder: Path) -> dict[str, str]:
-    """File name -> text of every rendering, from the .rng files in `folder`."""
+    """File name -> text of every rendering, from the .rng files in `folder`: the compact syntax
+    of each grammar file, and one XSD 1.1 of the whole (domain.rng, which includes os.rng)."""
     texts = {}
-    for target, source in RENDERINGS.items():
+    for source in GRAMMARS:
         root = etree.parse(str(folder / source), etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
-        texts[target] = rnc.render(root, source)
+        texts[f"{Path(source).stem}.rnc"] = rnc.render(root, source)
+    texts["domain.xsd"] = xsd.render(grammar.load(folder / "domain.rng"), "domain.rng")
     return texts
