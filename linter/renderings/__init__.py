@@ -13,11 +13,11 @@ GRAMMARS = ("os.rng", "domain.rng")
 
 
 def render_all(folder: Path) -> dict[str, str]:
-    """File name -> text of every rendering, from the .rng files in `folder`: the compact syntax
-    of each grammar file, and one XSD 1.1 of the whole (domain.rng, which includes os.rng)."""
+    """File name -> text of every rendering of each .rng file in `folder`: compact syntax and
+    XSD 1.1 (domain.* includes os.*, as the RelaxNG does)."""
     texts = {}
     for source in GRAMMARS:
         root = etree.parse(str(folder / source), etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
         texts[f"{Path(source).stem}.rnc"] = rnc.render(root, source)
-    texts["domain.xsd"] = xsd.render(grammar.load(folder / "domain.rng"), "domain.rng")
+        texts[f"{Path(source).stem}.xsd"] = xsd.render(grammar.load(folder / source), source)
     return texts

@@ -106,7 +106,7 @@ def _simple_type(options: list[g.Pattern], allow_empty: bool = False) -> etree._
     """An anonymous xs:simpleType accepting any of the text options (and blank, if asked)."""
     members: list[etree._Element] = []
     for kind in ("string", "token"):
-        values = [o for o in options if isinstance(o, g.Value) and o.type == kind]
+        values = list({o.text: o for o in options if isinstance(o, g.Value) and o.type == kind}.values())
         if values:
             member = _xs("simpleType")
             restriction = _sub(member, "restriction", base=f"xs:{kind}")
