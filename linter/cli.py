@@ -6,13 +6,15 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import click
 
-from . import engine
+from . import engine, grammars
 from .diagnostics import Severity
-from .formats import FORMATS
+from .formats import FORMATS, SUMMARISED_FORMATS
+from .formats.full import summary
+from .grammar import schema_path
 from .rules import REGISTRY, lookup
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -102,19 +104,51 @@ def main() -> None:
     """Lint libvirt domain XML: the <os> boot section, at exact line and column."""
 
 
+def _output_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options `check` and `validate` share: how to read inputs and how to report."""
+    for option in reversed([
+        click.argument("paths", nargs=-1, required=True),
+        click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)), default="full",
+                     show_default=True, help="Output format."),
+        click.option("--fail-on", type=click.Choice([s.value for s in Severity]), default="error", show_default=True,
+                     help="Exit 1 when a diagnostic of this severity or worse is found."),
+        click.option("--stdin-filename", metavar="NAME", help="The name to report for '-' (standard input)."),
+        click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+                     help="Colour the full format (auto: on a terminal, unless NO_COLOR is set)."),
+        click.option("--quiet", "-q", is_flag=True, help="Print diagnostics only, without the summary line."),
+    ]):
+        command = option(command)
+    return command
+
+
+def _report(
+    paths: tuple[str, ...], stdin_filename: str | None, check_one: Callable[[bytes, str], engine.Result],
+    output_format: str, fail_on: str, color: str, quiet: bool,
+) -> None:
+    """Check every input, print the report, exit with the documented code."""
+    results: list[engine.Result] = []
+    path_problems = False
+    for name, data in _inputs(paths, stdin_filename):
+        if isinstance(data, PathProblem):
+            click.echo(f"domlint: error: {data}", err=True)
+            path_problems = True
+            continue
+        results.append(check_one(data, name))
+    use_color = color == "always" or (color == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+    text = FORMATS[output_format](results, use_color)
+    if output_format in SUMMARISED_FORMATS and not quiet:
+        text += summary(results) + "\n"
+    click.echo(text, nl=False, color=use_color)
+    threshold = Severity(fail_on).rank
+    failed = any(d.severity.rank >= threshold for r in results for d in r.diagnostics)
+    sys.exit(EXIT_ERROR if path_problems else EXIT_FINDINGS if failed else EXIT_CLEAN)
+
+
 @main.command()
-@click.argument("paths", nargs=-1, required=True)
-@click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)), default="full", show_default=True,
-              help="Output format.")
+@_output_options
 @click.option("--select", multiple=True, metavar="RULES", help="Only these rules (names, codes or code prefixes; comma-separated).")
 @click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (names, codes or code prefixes).")
 @click.option("--driver", type=click.Choice(DRIVERS), help="The libvirt driver to judge by (default: from <domain type>).")
-@click.option("--fail-on", type=click.Choice([s.value for s in Severity]), default="error", show_default=True,
-              help="Exit 1 when a diagnostic of this severity or worse is found.")
-@click.option("--stdin-filename", metavar="NAME", help="The name to report for '-' (standard input).")
-@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
-              help="Colour the full format (auto: on a terminal, unless NO_COLOR is set).")
-@click.option("--quiet", "-q", is_flag=True, help="Print diagnostics only, without the summary line.")
 def check(
     paths: tuple[str, ...], output_format: str, select: tuple[str, ...], ignore: tuple[str, ...],
     driver: str | None, fail_on: str, stdin_filename: str | None, color: str, quiet: bool,
@@ -124,22 +158,36 @@ def check(
     _check_selectors(selected, "--select")
     _check_selectors(ignored, "--ignore")
     options = engine.Options(select=selected, ignore=ignored, driver=driver)
-    results: list[engine.Result] = []
-    path_problems = False
-    for name, data in _inputs(paths, stdin_filename):
-        if isinstance(data, PathProblem):
-            click.echo(f"domlint: error: {data}", err=True)
-            path_problems = True
-            continue
-        results.append(engine.lint(data, name, options))
-    use_color = color == "always" or (color == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
-    text = FORMATS[output_format](results, use_color)
-    if quiet and output_format == "full":
-        text = text.rsplit("\n", 2)[0] + "\n" if text.count("\n") > 1 else ""
-    click.echo(text, nl=False, color=use_color)
-    threshold = Severity(fail_on).rank
-    failed = any(d.severity.rank >= threshold for r in results for d in r.diagnostics)
-    sys.exit(EXIT_ERROR if path_problems else EXIT_FINDINGS if failed else EXIT_CLEAN)
+    _report(paths, stdin_filename, lambda data, name: engine.lint(data, name, options), output_format, fail_on, color, quiet)
+
+
+@main.command()
+@click.option("--schema", "schema_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The grammar: RelaxNG (.rng or .rnc) or XML Schema (.xsd, 1.0 or 1.1).")
+@_output_options
+def validate(
+    schema_file: Path, paths: tuple[str, ...], output_format: str, fail_on: str, stdin_filename: str | None,
+    color: str, quiet: bool,
+) -> None:
+    """Validate any XML files against any grammar, with domlint's positions and formats."""
+    try:
+        validator = grammars.load(schema_file)
+    except grammars.GrammarError as error:
+        click.echo(f"domlint: error: {error}", err=True)
+        sys.exit(EXIT_ERROR)
+    _report(paths, stdin_filename, lambda data, name: engine.validate(data, name, validator), output_format, fail_on, color, quiet)
+
+
+@main.command()
+@click.option("--format", "grammar_format", type=click.Choice(["rng", "rnc", "xsd"]), default="rng", show_default=True)
+@click.option("--path", "print_path", is_flag=True, help="Print the installed file's path instead of its text.")
+def schema(grammar_format: str, print_path: bool) -> None:
+    """Print the bundled grammar of <domain> (strict about <os>), or its path for editors.
+
+    The .rng and .rnc files include os.rng / os.rnc from the same folder; the XSD stands alone.
+    """
+    path = schema_path(f"domain.{grammar_format}")
+    click.echo(str(path) if print_path else path.read_text(encoding="utf-8"), nl=print_path)
 
 
 @main.command("rule")

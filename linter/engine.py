@@ -10,6 +10,7 @@ from lxml import etree
 from . import schema
 from .diagnostics import Diagnostic, Severity, Span
 from .document import Document, Source, XmlSyntaxError
+from .grammars import Validator
 from .rules import ALL_DRIVERS, REGISTRY, Context, Finding, Rule, declare
 from .rules import bios, boot, container, firmware, hypervisor, kernel, smbios  # noqa: F401  (registers the rules)
 
@@ -59,20 +60,40 @@ class Result:
 
 def lint(data: bytes, path: str, options: Options = Options()) -> Result:
     """Lint one document given as bytes; `path` names it in the diagnostics."""
-    try:
-        document = Document(path, data)
-    except XmlSyntaxError as error:
-        diagnostics = [_diagnostic(XML_SYNTAX, path, error.span, error.message, None, None)]
-        return Result(path, [d for d in diagnostics if options.enabled(XML_SYNTAX)], source=error.source)
+    document = _parse(data, path)
+    if isinstance(document, Result):
+        return _selected(document, options)
     root = document.root
     if etree.QName(root).namespace or etree.QName(root).localname not in LINTED_ROOTS:
         return Result(path, skipped=True, source=document)
     grammar = [_from_issue(document, issue) for issue in schema.bundled_schema().validate(document)]
     rules = list(_run_rules(document, _context(root, options)))
     covered = {d.span for d in rules}
-    diagnostics = [d for d in grammar if d.span not in covered] + rules
-    diagnostics = [d for d in diagnostics if options.enabled(REGISTRY[d.name])]
-    return Result(path, sorted(diagnostics, key=Diagnostic.sort_key), source=document)
+    return _selected(Result(path, [d for d in grammar if d.span not in covered] + rules, source=document), options)
+
+
+def validate(data: bytes, path: str, validator: Validator, options: Options = Options()) -> Result:
+    """Check one document against a user's grammar only (`domlint validate`); every root counts."""
+    document = _parse(data, path)
+    if isinstance(document, Result):
+        return _selected(document, options)
+    diagnostics = [_from_issue(document, issue) for issue in validator.validate(document)]
+    return _selected(Result(path, diagnostics, source=document), options)
+
+
+def _parse(data: bytes, path: str) -> Document | Result:
+    """The parsed document, or the result that reports why it is not well formed."""
+    try:
+        return Document(path, data)
+    except XmlSyntaxError as error:
+        syntax = _diagnostic(XML_SYNTAX, path, error.span, error.message, None, None)
+        return Result(path, [syntax], source=error.source)
+
+
+def _selected(result: Result, options: Options) -> Result:
+    """Only the diagnostics of enabled rules, sorted."""
+    kept = [d for d in result.diagnostics if options.enabled(REGISTRY[d.name])]
+    return Result(result.path, sorted(kept, key=Diagnostic.sort_key), result.skipped, result.source)
 
 
 def _context(root: etree._Element, options: Options) -> Context:

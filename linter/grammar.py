@@ -6,7 +6,7 @@ objects; `schema.py` interprets them. The grammar file stays the only source of 
 here knows about libvirt, and a test proves the interpreter and lxml agree on every document.
 
 Supported patterns: grammar, start (with combine="choice"), define, ref, include, element, attribute, choice,
-interleave, group, optional, zeroOrMore, oneOrMore, empty, text, value, data (with param),
+interleave, group, optional, zeroOrMore, oneOrMore, mixed, empty, text, value, data (with param),
 anyName, except, name; annotations in the domlint namespace (`d:since`, `d:expect`) and
 `a:documentation`.
 """
@@ -206,16 +206,28 @@ class _Reader:
 
     def read_file(self, path: Path, overrides: etree._Element | None = None) -> None:
         root = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
+        self.read_root(root, path, overrides)
+
+    def read_root(self, root: etree._Element, path: Path, overrides: etree._Element | None = None) -> None:
+        """Read a grammar element; includes are resolved relative to `path`."""
+        _check_supported(root)
         overridden = {d.get("name") for d in _children(overrides) if d.tag == _rng("define")} if overrides is not None else set()
         has_start_override = overrides is not None and any(c.tag == _rng("start") for c in _children(overrides))
+        if root.tag != _rng("grammar"):
+            self.grammar.start = self.pattern(root)  # a grammar may be a single pattern
+            return
         for node in _children(root):
             if node.tag == _rng("include"):
                 self.read_file(path.parent / node.get("href"), node)
                 self._read_grammar_items(node)
+            elif node.tag == _rng("define") and node.get("combine"):
+                raise ValueError("combining defines is not supported by the grammar reader")
             elif node.tag == _rng("define") and node.get("name") not in overridden:
                 self.grammar.defines[node.get("name")] = self._group(node)
             elif node.tag == _rng("start") and not has_start_override:
                 self._set_start(node)
+            elif node.tag not in (_rng("define"), _rng("start")):
+                raise ValueError(f"<{etree.QName(node).localname}> in a grammar is not supported by the grammar reader")
 
     def _read_grammar_items(self, container: etree._Element) -> None:
         for node in _children(container):
@@ -247,6 +259,8 @@ class _Reader:
         if kind == "value":
             return Value(node.text or "", node.get("type", "token"), since)
         if kind == "data":
+            if node.get("type") not in SUPPORTED_DATATYPES:
+                raise ValueError(f"datatype {node.get('type')!r} is not supported by the grammar reader")
             params = {p.get("name"): (p.text or "") for p in _children(node) if p.tag == _rng("param")}
             return Data(node.get("type"), params, node.get(f"{{{ANNOTATIONS}}}expect"))
         if kind == "text":
@@ -257,6 +271,8 @@ class _Reader:
             return Ref(node.get("name"), self.grammar)
         if kind in ("choice", "interleave", "group", "optional", "zeroOrMore", "oneOrMore"):
             return Combination(kind, [self.pattern(child) for child in _children(node)])
+        if kind == "mixed":  # RelaxNG defines it as an interleave with text
+            return Combination("interleave", [self.pattern(child) for child in _children(node)] + [Text()])
         raise ValueError(f"RelaxNG pattern <{kind}> is not supported by the grammar reader")
 
     @staticmethod
@@ -280,6 +296,21 @@ class _Reader:
         raise ValueError("an element or attribute without a name")
 
 
+SUPPORTED_DATATYPES = frozenset(_INTEGER_RANGES) | {"string", "token"}
+_XSD_DATATYPES = "http://www.w3.org/2001/XMLSchema-datatypes"
+
+
+def _check_supported(root: etree._Element) -> None:
+    """Namespaced names and other datatype libraries are beyond this reader: ValueError."""
+    for node in root.iter():
+        if not isinstance(node.tag, str) or not node.tag.startswith(f"{{{RNG}}}"):
+            continue
+        if node.get("ns"):
+            raise ValueError("namespaced names are not supported by the grammar reader")
+        if node.get("datatypeLibrary") not in (None, "", _XSD_DATATYPES):
+            raise ValueError("only the XML Schema datatype library is supported by the grammar reader")
+
+
 def schema_path(name: str) -> Path:
     """The installed path of a bundled grammar file (the schemas ship inside the package)."""
     return Path(str(resources.files("domlint.schemas").joinpath(name)))
@@ -290,4 +321,11 @@ def load(path: Path) -> Grammar:
     """The grammar in `path` (with its includes), read once per process."""
     reader = _Reader()
     reader.read_file(path)
+    return reader.grammar
+
+
+def load_tree(tree: etree._ElementTree, path: Path) -> Grammar:
+    """A grammar already parsed (e.g. converted from the compact syntax); `path` locates includes."""
+    reader = _Reader()
+    reader.read_root(tree.getroot(), path)
     return reader.grammar

@@ -14,3 +14,5 @@ FORMATS: dict[str, Renderer] = {
     "full": full.render,
     "json": json.render,
 }
+# Formats for people, which end with the summary line unless --quiet.
+SUMMARISED_FORMATS = frozenset({"full"})

@@ -25,7 +25,7 @@ def render(results: list[Result], color: bool = False) -> str:
         for result in sorted(results, key=lambda r: r.path)
         for diagnostic in result.diagnostics
     ]
-    return "".join(block + "\n" for block in blocks) + summary(results) + "\n"
+    return "".join(block + "\n" for block in blocks)
 
 
 def summary(results: list[Result]) -> str:

@@ -1,0 +1,168 @@
+"""Any grammar a user names with `domlint validate --schema`: RelaxNG (.rng, .rnc) or XSD (.xsd).
+
+Each kind becomes a `Validator` whose `validate(document)` returns `schema.Issue`s, so the engine
+turns them into diagnostics at exact positions like every other check. RelaxNG grammars the
+interpreter can read get the same explanations as the bundled grammar; any other grammar gets
+its validator's own messages, placed on the element (or attribute) they name. XSD 1.0 runs on
+lxml (fast); XSD 1.1 (assertions, `vc:minVersion="1.1"`) on xmlschema, imported only then.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Callable, Iterable, Protocol
+
+from lxml import etree
+
+from . import grammar as g
+from .diagnostics import Severity
+from .document import Document
+from .rules import Rule, declare
+from .schema import Issue, Schema
+
+SCHEMA_VIOLATION = declare(Rule(
+    code="OS011",
+    name="schema-violation",
+    severity=Severity.ERROR,
+    summary="The document does not match the grammar given with --schema.",
+    doc="Reported by `domlint validate` with the validator's own message (XSD, or a RelaxNG "
+    "grammar using patterns domlint cannot explain), at the element or attribute it names.",
+    needs_domain=False,
+))
+
+_SAFE_PARSER = dict(resolve_entities=False, no_network=True, load_dtd=False)
+_XSD = "http://www.w3.org/2001/XMLSchema"
+_XSD11_ONLY = ("assert", "assertion", "alternative", "openContent", "defaultOpenContent", "override")
+_ATTRIBUTE_IN_MESSAGE = (
+    re.compile(r"attribute '([^']+)'"),
+    re.compile(r"attribute ([^\s=]+)="),
+    re.compile(r"'([^']+)' attribute not allowed"),
+)
+
+
+class GrammarError(Exception):
+    """The grammar file cannot be read or does not compile; the message says why."""
+
+
+class Validator(Protocol):
+    def validate(self, document: Document) -> list[Issue]: ...
+
+
+def load(path: Path) -> Validator:
+    """The validator for a grammar file, chosen by its extension."""
+    suffix = path.suffix.lower()
+    loaders: dict[str, Callable[[Path], Validator]] = {".rng": _relaxng, ".rnc": _compact, ".xsd": _xsd}
+    if suffix not in loaders:
+        raise GrammarError(f"{path}: unknown grammar type '{suffix or path.name}' (expected .rng, .rnc or .xsd)")
+    try:
+        return loaders[suffix](path)
+    except OSError as error:
+        raise GrammarError(f"{path}: cannot read: {error.strerror or error}") from None
+    except (etree.XMLSyntaxError, etree.RelaxNGParseError, etree.XMLSchemaParseError) as error:
+        raise GrammarError(f"{path}: the grammar does not compile: {error}") from None
+
+
+def _relaxng(path: Path) -> Validator:
+    tree = etree.parse(str(path), etree.XMLParser(**_SAFE_PARSER))
+    return _relaxng_from(tree, lambda: g.load(path), path)
+
+
+def _compact(path: Path) -> Validator:
+    try:
+        import rnc2rng  # only for .rnc grammars (the `rnc` extra)
+    except ImportError:
+        raise GrammarError(f"{path}: compact-syntax grammars need rnc2rng: pip install 'domlint[rnc]'") from None
+
+    try:
+        text = rnc2rng.dumps(rnc2rng.load(str(path)))
+    except Exception as error:  # noqa: BLE001 - rnc2rng raises many kinds for a bad grammar
+        raise GrammarError(f"{path}: the compact grammar does not parse: {error}") from None
+    tree = etree.ElementTree(etree.fromstring(text.encode(), etree.XMLParser(**_SAFE_PARSER)))
+    return _relaxng_from(tree, lambda: g.load_tree(tree, path), path)
+
+
+def _relaxng_from(tree: etree._ElementTree, read_patterns: Callable[[], g.Grammar], path: Path) -> Validator:
+    relaxng = etree.RelaxNG(tree)
+    try:
+        patterns = read_patterns()
+    except ValueError:
+        return _LogValidator(lambda root: relaxng.validate(root), lambda: relaxng.error_log)
+    return Schema(path, relaxng, patterns)
+
+
+def _xsd(path: Path) -> Validator:
+    tree = etree.parse(str(path), etree.XMLParser(**_SAFE_PARSER))
+    uses_11 = tree.getroot().get("{http://www.w3.org/2007/XMLSchema-versioning}minVersion") == "1.1" or any(
+        tree.getroot().iter(*(f"{{{_XSD}}}{tag}" for tag in _XSD11_ONLY))
+    )
+    if not uses_11:
+        schema = etree.XMLSchema(tree)
+        return _LogValidator(lambda root: schema.validate(root), lambda: schema.error_log)
+    return _Xsd11Validator(path)
+
+
+class _LogValidator:
+    """lxml's validators: their error log, each entry on the element its path names."""
+
+    def __init__(self, run: Callable[[etree._Element], bool], log: Callable[[], Iterable]) -> None:
+        self._run, self._log = run, log
+
+    def validate(self, document: Document) -> list[Issue]:
+        if self._run(document.root):
+            return []
+        issues: list[Issue] = []
+        seen: set[tuple[int, str]] = set()
+        for entry in self._log():
+            element = _element_at(document, entry.path, entry.line)
+            message = entry.message.rstrip(".")
+            if (id(element), message) in seen:
+                continue
+            seen.add((id(element), message))
+            issues.append(Issue(SCHEMA_VIOLATION, element, message, attribute=_attribute_named(element, message)))
+        return issues or [Issue(SCHEMA_VIOLATION, document.root, "the document does not match the grammar")]
+
+
+class _Xsd11Validator:
+    def __init__(self, path: Path) -> None:
+        import xmlschema  # heavy: only when an XSD 1.1 grammar is used
+
+        try:
+            self._schema = xmlschema.XMLSchema11(str(path))
+        except (xmlschema.XMLSchemaException, etree.XMLSyntaxError) as error:
+            raise GrammarError(f"{path}: the grammar does not compile: {str(error).splitlines()[0]}") from None
+
+    def validate(self, document: Document) -> list[Issue]:
+        issues = []
+        for error in self._schema.iter_errors(document.root):
+            element = error.elem if isinstance(error.elem, etree._Element) else document.root
+            index = getattr(error, "index", None)
+            children = [c for c in element if isinstance(c.tag, str)]
+            if "Unexpected child" in (error.reason or "") and isinstance(index, int) and index < len(children):
+                element = children[index]
+            message = (error.reason or str(error)).rstrip(".")
+            issues.append(Issue(SCHEMA_VIOLATION, element, message, attribute=_attribute_named(element, message)))
+        return issues
+
+
+def _element_at(document: Document, path: str | None, line: int) -> etree._Element:
+    if path:
+        try:
+            found = document.root.getroottree().xpath(path)
+        except etree.XPathError:
+            found = []
+        if found and isinstance(found[0], etree._Element):
+            return found[0]
+    for element in document.root.iter():
+        if isinstance(element.tag, str) and element.sourceline == line:
+            return element
+    return document.root
+
+
+def _attribute_named(element: etree._Element, message: str) -> str | None:
+    """The attribute a validator message is about, when the element has it."""
+    for pattern in _ATTRIBUTE_IN_MESSAGE:
+        match = pattern.search(message)
+        if match and match.group(1) in element.attrib:
+            return match.group(1)
+    return None
