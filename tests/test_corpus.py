@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import pytest
+
 from domlint import engine
 from domlint.diagnostics import Severity
 
+from . import oracle
 from .conftest import CORPUS, ROOT, corpus_rows, needs_corpus
 
 REVIEWED = ROOT / "tests" / "corpus_warnings"
 
+# Marked "accept" in MANIFEST.tsv (libvirt defines them and formats them back), yet the guest
+# cannot start: the QEMU driver refuses them when it builds the command line. Proven with the
+# live libvirt in test_start_failures_are_real; domlint's error on them is right.
+FAILS_AT_START = {
+    "qemuxml2argvdata/smbios-multiple-type2.xml": "qemu does not support more than one entry to Type 2 in SMBIOS table",
+    "qemuxml2xmloutdata/smbios-multiple-type2.xml": "qemu does not support more than one entry to Type 2 in SMBIOS table",
+}
+
 
 def _accepted() -> list:
-    return [CORPUS / row[0] / row[1] for row in corpus_rows() if row[3] == "accept"]
+    return [CORPUS / row[0] / row[1] for row in corpus_rows() if row[3] == "accept" and f"{row[0]}/{row[1]}" not in FAILS_AT_START]
 
 
 def _reviewed_warnings() -> set[tuple[str, str, int]]:
@@ -58,3 +69,10 @@ def test_warnings_on_accepted_files_are_reviewed() -> None:
     reviewed = _reviewed_warnings()
     assert sorted(found - reviewed) == [], "unreviewed warnings"
     assert sorted(reviewed - found) == [], "reviewed warnings that no longer occur"
+
+
+@needs_corpus
+@pytest.mark.skipif(not oracle.available(), reason="no libvirt to prove it: apt-get install libvirt-clients libvirt-daemon-driver-qemu qemu-system-x86")
+@pytest.mark.parametrize("name", sorted(FAILS_AT_START))
+def test_start_failures_are_real(name: str) -> None:
+    assert FAILS_AT_START[name] in (oracle.rejection(CORPUS / name, "qemu") or "")

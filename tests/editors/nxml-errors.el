@@ -1,0 +1,15 @@
+;; Validate the file named on the command line with nxml-mode and print each error as
+;; LINE:COLUMN: MESSAGE (columns 1-based), using the locating rules in SCHEMAS_XML.
+(require 'nxml-mode)
+(require 'rng-valid)
+(setq rng-schema-locating-files (list (getenv "SCHEMAS_XML")))
+(find-file (car command-line-args-left))
+(nxml-mode)
+(rng-validate-mode 1)
+(while (rng-do-some-validation) nil)
+(princ (format "schema: %s\n" rng-current-schema-file-name))
+(dolist (overlay (sort (seq-filter (lambda (o) (eq (overlay-get o 'category) 'rng-error))
+                                   (overlays-in (point-min) (point-max)))
+                       (lambda (a b) (< (overlay-start a) (overlay-start b)))))
+  (goto-char (overlay-start overlay))
+  (princ (format "%d:%d: %s\n" (line-number-at-pos) (1+ (current-column)) (overlay-get overlay 'help-echo))))
