@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from lxml import etree
+
 from ..diagnostics import Severity
-from . import Context, Finding, rule
+from . import Context, Finding, facts, rule
 from .ranges import out_of_range
 
 
@@ -115,3 +117,171 @@ def reboot_timeout_range(context: Context) -> Iterator[Finding]:
                 attribute="rebootTimeout",
                 help="use a number of milliseconds up to 65535, or -1 to never reboot",
             )
+
+
+def _bios_attribute(context: Context, name: str) -> etree._Element | None:
+    """The `<bios>` libvirt reads (the first) when it carries attribute `name` on an hvm guest."""
+    if context.os is None or context.os_type() != "hvm":
+        return None
+    bios = context.os.find("bios")
+    return bios if bios is not None and bios.get(name) is not None else None
+
+
+def _uefi_label(context: Context) -> str:
+    """What makes the guest UEFI, for a message (see facts.uses_uefi)."""
+    return "firmware='efi'" if facts.firmware(context) == "efi" else "a pflash loader"
+
+
+@rule(
+    code="OS103",
+    name="useserial-requires-x86",
+    severity=Severity.ERROR,
+    summary="BIOS serial output (useserial='yes') on a QEMU guest that is not x86.",
+    drivers=("qemu",),
+    needs_domain=False,
+)
+def useserial_requires_x86(context: Context) -> Iterator[Finding]:
+    """`<bios useserial='yes'/>` on a QEMU/KVM guest whose architecture is not i686 or x86_64.
+
+    ## What it catches
+    BIOS serial output asked for on, say, an aarch64, ppc64 or s390x guest (`<type arch>`; when
+    it is absent the host's architecture, taken to be x86_64).
+
+    ## Why it matters
+    libvirt implements `useserial` with QEMU's `-machine graphics=off`, which switches SeaBIOS
+    to the serial console on x86 but changes which devices QEMU creates elsewhere. The QEMU
+    driver refuses the domain: "BIOS serial console only supported on x86 architectures".
+
+    ## Example
+    ```xml
+    <os>
+      <type arch='aarch64' machine='virt'>hvm</type>
+      <bios useserial='yes'/>
+    </os>
+    ```
+
+    ## Use instead
+    ```xml
+    <os>
+      <type arch='aarch64' machine='virt'>hvm</type>
+    </os>
+    ```
+    and a `<serial>` device, whose console the firmware uses anyway.
+
+    ## Reference
+    formatdomain, "Guest firmware" (useserial, since 0.9.4); `qemuValidateDomainDef` (from the
+    source: the oracle here has only x86 QEMU).
+    """
+    bios = _bios_attribute(context, "useserial")
+    guest_arch = facts.arch(context)
+    if bios is not None and bios.get("useserial") == "yes" and guest_arch not in facts.X86:
+        yield Finding(
+            bios,
+            f"BIOS serial console only supported on x86 architectures, but the architecture is '{guest_arch}'",
+            attribute="useserial",
+            help="remove useserial='yes'; non-x86 firmware writes to the serial console by itself",
+        )
+
+
+@rule(
+    code="OS104",
+    name="reboot-timeout-with-uefi",
+    severity=Severity.WARNING,
+    summary="A BIOS rebootTimeout on a guest that boots UEFI firmware.",
+    drivers=("qemu",),
+    needs_domain=False,
+)
+def reboot_timeout_with_uefi(context: Context) -> Iterator[Finding]:
+    """`<bios rebootTimeout=...>` when the firmware is UEFI (`firmware='efi'` or a pflash loader).
+
+    ## What it catches
+    A reboot timeout on a QEMU/KVM guest that boots UEFI: `<os firmware='efi'>` or a
+    `<loader type='pflash'>`.
+
+    ## Why it matters
+    The reboot timeout is a SeaBIOS setting. libvirt's documentation says it "doesn't make
+    sense for UEFI": libvirt accepts it and passes it on, and the UEFI firmware ignores it, so
+    the guest does not reboot after a failed boot as the file suggests.
+
+    ## Example
+    ```xml
+    <os firmware='efi'>
+      <type arch='x86_64' machine='q35'>hvm</type>
+      <bios rebootTimeout='5000'/>
+    </os>
+    ```
+
+    ## Use instead
+    ```xml
+    <os firmware='efi'>
+      <type arch='x86_64' machine='q35'>hvm</type>
+    </os>
+    ```
+
+    ## Reference
+    formatdomain, "Guest firmware" (rebootTimeout, since 0.10.2); `qemuBuildBootCommandLine`.
+    """
+    bios = _bios_attribute(context, "rebootTimeout")
+    if bios is not None and facts.uses_uefi(context):
+        yield Finding(
+            bios,
+            f"rebootTimeout is a BIOS setting and has no effect with UEFI firmware ({_uefi_label(context)})",
+            attribute="rebootTimeout",
+            help="remove rebootTimeout, or boot a BIOS firmware if the guest must reboot after a failed boot",
+        )
+
+
+@rule(
+    code="OS105",
+    name="useserial-with-uefi",
+    severity=Severity.WARNING,
+    summary="BIOS serial output (useserial='yes') on a guest that boots UEFI firmware.",
+    drivers=("qemu",),
+    needs_domain=False,
+)
+def useserial_with_uefi(context: Context) -> Iterator[Finding]:
+    """`<bios useserial='yes'/>` when the firmware is UEFI (`firmware='efi'` or a pflash loader).
+
+    ## What it catches
+    BIOS serial output asked for on an x86 QEMU/KVM guest that boots UEFI: `<os
+    firmware='efi'>` or a `<loader type='pflash'>`. (On other architectures
+    useserial-requires-x86 reports the attribute as an error.)
+
+    ## Why it matters
+    `useserial` turns on SeaBIOS's Serial Graphics Adapter. libvirt accepts it with UEFI and
+    passes `-machine graphics=off` to QEMU, but OVMF does not use the Serial Graphics Adapter
+    (it writes to the serial console by its own settings), so the attribute does not do what
+    it says.
+
+    ## Example
+    ```xml
+    <os firmware='efi'>
+      <type arch='x86_64' machine='q35'>hvm</type>
+      <bios useserial='yes'/>
+    </os>
+    ```
+
+    ## Use instead
+    ```xml
+    <os firmware='efi'>
+      <type arch='x86_64' machine='q35'>hvm</type>
+    </os>
+    ```
+    with a `<serial>` device for the firmware's and the guest's console.
+
+    ## Reference
+    formatdomain, "Guest firmware" (useserial, since 0.9.4); `qemuBuildMachineCommandLine`.
+    """
+    bios = _bios_attribute(context, "useserial")
+    if (
+        bios is not None
+        and bios.get("useserial") == "yes"
+        and facts.uses_uefi(context)
+        and facts.arch(context) in facts.X86  # elsewhere useserial-requires-x86 reports the error
+    ):
+        yield Finding(
+            bios,
+            f"useserial='yes' turns on the BIOS Serial Graphics Adapter, which UEFI firmware ({_uefi_label(context)}) does not use",
+            attribute="useserial",
+            help="remove useserial and give the guest a <serial> console",
+        )
