@@ -43,7 +43,7 @@ def test_full_format_shows_source_underline_and_help() -> None:
         "   = help: rename 'enabled' to 'enable'\n"
     )
     assert expected_block in out
-    assert out.endswith("1 file, 3 errors, 1 warning, 0 skipped\n")
+    assert out.endswith("1 file, 3 errors, 2 warnings, 0 skipped\n")
 
 
 def test_json_format_is_the_documented_list() -> None:
@@ -53,6 +53,7 @@ def test_json_format_is_the_documented_list() -> None:
     assert [(r["line"], r["column"], r["end_line"], r["end_column"], r["code"], r["name"], r["severity"]) for r in records] == [
         (10, 11, 10, 20, "OS004", "invalid-value", "error"),
         (11, 15, 11, 28, "OS003", "unknown-attribute", "error"),
+        (12, 13, 12, 27, "OS601", "smbios-sysinfo-missing", "warning"),
         (13, 11, 13, 26, "OS101", "useserial-requires-serial", "warning"),
         (13, 27, 13, 48, "OS102", "reboot-timeout-range", "error"),
     ]
@@ -117,7 +118,7 @@ def test_bare_os_fragment_is_linted() -> None:
         (("--select", "reboot-timeout-range"), ["reboot-timeout-range"]),
         (("--select", "OS1"), ["useserial-requires-serial", "reboot-timeout-range"]),
         (("--select", "os003,OS004"), ["invalid-value", "unknown-attribute"]),
-        (("--ignore", "OS0", "--ignore", "useserial-requires-serial"), ["reboot-timeout-range"]),
+        (("--ignore", "OS0,OS6", "--ignore", "useserial-requires-serial"), ["reboot-timeout-range"]),
     ],
 )
 def test_select_and_ignore(selector: tuple[str, ...], names: list[str]) -> None:
@@ -175,7 +176,7 @@ def test_installed_console_script_runs() -> None:
     result = subprocess.run([*command, "check", str(BROKEN)], capture_output=True, text=True, check=False)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert result.stdout.endswith("1 file, 3 errors, 1 warning, 0 skipped\n")
+    assert result.stdout.endswith("1 file, 3 errors, 2 warnings, 0 skipped\n")
 
 
 def test_closed_stdin_is_a_clear_error() -> None:

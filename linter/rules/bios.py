@@ -119,6 +119,60 @@ def reboot_timeout_range(context: Context) -> Iterator[Finding]:
             )
 
 
+# libvirt's own schema types rebootTimeout as xsd:short; its parser and docs allow up to 65535.
+LIBVIRT_SCHEMA_REBOOT_TIMEOUT_MAX = 32767
+
+
+@rule(
+    code="OS106",
+    name="reboot-timeout-schema-limit",
+    severity=Severity.WARNING,
+    summary="rebootTimeout above 32767, which libvirt accepts but its own schema rejects.",
+    needs_domain=False,
+)
+def reboot_timeout_schema_limit(context: Context) -> Iterator[Finding]:
+    """`<bios rebootTimeout>` from 32768 to 65535.
+
+    ## What it catches
+    A reboot timeout libvirt itself accepts (its documentation and its validator allow up to
+    65535 ms) but that libvirt's RelaxNG schema refuses, because the schema types the
+    attribute as `xsd:short` (at most 32767).
+
+    ## Why it matters
+    `virsh define` takes the file, but `virsh define --validate`, `virt-xml-validate` and any
+    pipeline that validates against libvirt's schema reject it. Below 32768 both agree.
+
+    ## Example
+    ```xml
+    <bios rebootTimeout='40000'/>
+    ```
+
+    ## Use instead
+    ```xml
+    <bios rebootTimeout='30000'/>
+    ```
+
+    ## Reference
+    formatdomain, "BIOS bootloader" (rebootTimeout, since 0.10.2); libvirt's `domaincommon.rng`
+    (`xsd:short`, minInclusive -1) against `virDomainDefBootValidate` ([-1, 65535]), unchanged
+    from 9.0.0 to the newest release.
+    """
+    if context.os is None:
+        return
+    for bios in context.os.findall("bios"):
+        value = bios.get("rebootTimeout")
+        if value is None or out_of_range(value, "bios", "rebootTimeout"):
+            continue  # absent, or reboot-timeout-range's error
+        if int(value) > LIBVIRT_SCHEMA_REBOOT_TIMEOUT_MAX:
+            yield Finding(
+                bios,
+                f"rebootTimeout '{value}' is above {LIBVIRT_SCHEMA_REBOOT_TIMEOUT_MAX}: libvirt accepts it, but libvirt's "
+                "own schema rejects it (virt-xml-validate and virsh define --validate fail)",
+                attribute="rebootTimeout",
+                help=f"use at most {LIBVIRT_SCHEMA_REBOOT_TIMEOUT_MAX} ms if the file is validated against libvirt's schema",
+            )
+
+
 def _bios_attribute(context: Context, name: str) -> etree._Element | None:
     """The `<bios>` libvirt reads (the first) when it carries attribute `name` on an hvm guest."""
     if context.os is None or context.os_type() != "hvm":
