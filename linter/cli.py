@@ -6,7 +6,8 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
+from collections.abc import Iterator
 
 import click
 
@@ -106,24 +107,42 @@ def main() -> None:
 
 def _output_options(command: Callable[..., None]) -> Callable[..., None]:
     """The options `check` and `validate` share: how to read inputs and how to report."""
-    for option in reversed([
-        click.argument("paths", nargs=-1, required=True),
-        click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)), default="full",
-                     show_default=True, help="Output format."),
-        click.option("--fail-on", type=click.Choice([s.value for s in Severity]), default="error", show_default=True,
-                     help="Exit 1 when a diagnostic of this severity or worse is found."),
-        click.option("--stdin-filename", metavar="NAME", help="The name to report for '-' (standard input)."),
-        click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
-                     help="Colour the full format (auto: on a terminal, unless NO_COLOR is set)."),
-        click.option("--quiet", "-q", is_flag=True, help="Print diagnostics only, without the summary line."),
-    ]):
+    for option in reversed(
+        [
+            click.argument("paths", nargs=-1, required=True),
+            click.option(
+                "--format", "output_format", type=click.Choice(sorted(FORMATS)), default="full", show_default=True, help="Output format."
+            ),
+            click.option(
+                "--fail-on",
+                type=click.Choice([s.value for s in Severity]),
+                default="error",
+                show_default=True,
+                help="Exit 1 when a diagnostic of this severity or worse is found.",
+            ),
+            click.option("--stdin-filename", metavar="NAME", help="The name to report for '-' (standard input)."),
+            click.option(
+                "--color",
+                type=click.Choice(["auto", "always", "never"]),
+                default="auto",
+                show_default=True,
+                help="Colour the full format (auto: on a terminal, unless NO_COLOR is set).",
+            ),
+            click.option("--quiet", "-q", is_flag=True, help="Print diagnostics only, without the summary line."),
+        ]
+    ):
         command = option(command)
     return command
 
 
 def _report(
-    paths: tuple[str, ...], stdin_filename: str | None, check_one: Callable[[bytes, str], engine.Result],
-    output_format: str, fail_on: str, color: str, quiet: bool,
+    paths: tuple[str, ...],
+    stdin_filename: str | None,
+    check_one: Callable[[bytes, str], engine.Result],
+    output_format: str,
+    fail_on: str,
+    color: str,
+    quiet: bool,
 ) -> None:
     """Check every input, print the report, exit with the documented code."""
     results: list[engine.Result] = []
@@ -150,8 +169,15 @@ def _report(
 @click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (names, codes or code prefixes).")
 @click.option("--driver", type=click.Choice(DRIVERS), help="The libvirt driver to judge by (default: from <domain type>).")
 def check(
-    paths: tuple[str, ...], output_format: str, select: tuple[str, ...], ignore: tuple[str, ...],
-    driver: str | None, fail_on: str, stdin_filename: str | None, color: str, quiet: bool,
+    paths: tuple[str, ...],
+    output_format: str,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    driver: str | None,
+    fail_on: str,
+    stdin_filename: str | None,
+    color: str,
+    quiet: bool,
 ) -> None:
     """Lint domain XML files, folders (all *.xml inside) or '-' for standard input."""
     selected, ignored = _split(select), _split(ignore)
@@ -162,12 +188,22 @@ def check(
 
 
 @main.command()
-@click.option("--schema", "schema_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The grammar: RelaxNG (.rng or .rnc) or XML Schema (.xsd, 1.0 or 1.1).")
+@click.option(
+    "--schema",
+    "schema_file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The grammar: RelaxNG (.rng or .rnc) or XML Schema (.xsd, 1.0 or 1.1).",
+)
 @_output_options
 def validate(
-    schema_file: Path, paths: tuple[str, ...], output_format: str, fail_on: str, stdin_filename: str | None,
-    color: str, quiet: bool,
+    schema_file: Path,
+    paths: tuple[str, ...],
+    output_format: str,
+    fail_on: str,
+    stdin_filename: str | None,
+    color: str,
+    quiet: bool,
 ) -> None:
     """Validate any XML files against any grammar, with domlint's positions and formats."""
     try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from collections.abc import Iterable
 
 from lxml import etree
 
@@ -14,21 +14,34 @@ from .grammars import Validator
 from .rules import ALL_DRIVERS, REGISTRY, Context, Finding, Rule, declare
 from .rules import bios, boot, container, firmware, hypervisor, kernel, smbios  # noqa: F401  (registers the rules)
 
-XML_SYNTAX = declare(Rule(
-    code="OS001",
-    name="xml-syntax",
-    severity=Severity.ERROR,
-    summary="The file is not well-formed XML.",
-    doc="libvirt cannot read the file at all. The diagnostic stands where the XML parser "
-    "stopped, which is at or just after the mistake (an unclosed tag, a stray '&', a missing quote).",
-    needs_domain=False,
-))
+XML_SYNTAX = declare(
+    Rule(
+        code="OS001",
+        name="xml-syntax",
+        severity=Severity.ERROR,
+        summary="The file is not well-formed XML.",
+        doc="libvirt cannot read the file at all. The diagnostic stands where the XML parser "
+        "stopped, which is at or just after the mistake (an unclosed tag, a stray '&', a missing quote).",
+        needs_domain=False,
+    )
+)
 
 # `<domain type=...>` -> the libvirt driver that defines such a domain (DESIGN.md).
 DRIVER_OF_DOMAIN_TYPE = {
-    "qemu": "qemu", "kqemu": "qemu", "kvm": "qemu", "hvf": "qemu",
-    "xen": "libxl", "lxc": "lxc", "bhyve": "bhyve", "vmware": "vmx", "test": "test",
-    "vz": "vz", "parallels": "vz", "openvz": "openvz", "vbox": "vbox", "hyperv": "hyperv",
+    "qemu": "qemu",
+    "kqemu": "qemu",
+    "kvm": "qemu",
+    "hvf": "qemu",
+    "xen": "libxl",
+    "lxc": "lxc",
+    "bhyve": "bhyve",
+    "vmware": "vmx",
+    "test": "test",
+    "vz": "vz",
+    "parallels": "vz",
+    "openvz": "openvz",
+    "vbox": "vbox",
+    "hyperv": "hyperv",
 }
 LINTED_ROOTS = ("domain", "os")
 

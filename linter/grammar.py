@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Union
@@ -174,7 +174,7 @@ def check_datatype(type_name: str, params: dict[str, str], text: str) -> str | N
     return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _compile_pattern(pattern: str) -> re.Pattern[str]:
     """XML Schema regular expressions as used in the grammar are also Python ones (anchored)."""
     return re.compile(pattern)
@@ -287,10 +287,7 @@ class _Reader:
                 return NameClass((child.text or "").strip())
             if child.tag == _rng("anyName"):
                 excluded = frozenset(
-                    (name.text or "").strip()
-                    for exclusion in _children(child)
-                    for name in _children(exclusion)
-                    if name.tag == _rng("name")
+                    (name.text or "").strip() for exclusion in _children(child) for name in _children(exclusion) if name.tag == _rng("name")
                 )
                 return NameClass(None, excluded)
         raise ValueError("an element or attribute without a name")
@@ -316,7 +313,7 @@ def schema_path(name: str) -> Path:
     return Path(str(resources.files("domlint.schemas").joinpath(name)))
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(path: Path) -> Grammar:
     """The grammar in `path` (with its includes), read once per process."""
     reader = _Reader()

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Callable, Iterable, Protocol
+from typing import Callable, Protocol
+from collections.abc import Iterable
 
 from lxml import etree
 
@@ -21,15 +22,17 @@ from .document import Document
 from .rules import Rule, declare
 from .schema import Issue, Schema
 
-SCHEMA_VIOLATION = declare(Rule(
-    code="OS011",
-    name="schema-violation",
-    severity=Severity.ERROR,
-    summary="The document does not match the grammar given with --schema.",
-    doc="Reported by `domlint validate` with the validator's own message (XSD, or a RelaxNG "
-    "grammar using patterns domlint cannot explain), at the element or attribute it names.",
-    needs_domain=False,
-))
+SCHEMA_VIOLATION = declare(
+    Rule(
+        code="OS011",
+        name="schema-violation",
+        severity=Severity.ERROR,
+        summary="The document does not match the grammar given with --schema.",
+        doc="Reported by `domlint validate` with the validator's own message (XSD, or a RelaxNG "
+        "grammar using patterns domlint cannot explain), at the element or attribute it names.",
+        needs_domain=False,
+    )
+)
 
 _SAFE_PARSER = dict(resolve_entities=False, no_network=True, load_dtd=False)
 _XSD = "http://www.w3.org/2001/XMLSchema"

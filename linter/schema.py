@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
 
 from lxml import etree
 
@@ -34,44 +34,62 @@ def _grammar_rule(code: str, name: str, summary: str, doc: str) -> Rule:
 
 
 UNKNOWN_ELEMENT = _grammar_rule(
-    "OS002", "unknown-element", "An element the grammar does not know at this place.",
+    "OS002",
+    "unknown-element",
+    "An element the grammar does not know at this place.",
     "libvirt's schema rejects the document and libvirt's parser silently drops the element, "
     "so the setting never takes effect. Near misses (`<bootmnu>`) get a suggestion.",
 )
 UNKNOWN_ATTRIBUTE = _grammar_rule(
-    "OS003", "unknown-attribute", "An attribute the element does not have.",
+    "OS003",
+    "unknown-attribute",
+    "An attribute the element does not have.",
     "libvirt ignores attributes it does not know: `<bootmenu enabled='yes'/>` leaves the boot "
     "menu at the hypervisor default. Near misses get a suggestion.",
 )
 INVALID_VALUE = _grammar_rule(
-    "OS004", "invalid-value", "An attribute value or text that the grammar does not allow.",
+    "OS004",
+    "invalid-value",
+    "An attribute value or text that the grammar does not allow.",
     "The message names the allowed values, range or form (for example an absolute path).",
 )
 MISSING_ELEMENT = _grammar_rule(
-    "OS005", "missing-element", "A required child element is absent.",
+    "OS005",
+    "missing-element",
+    "A required child element is absent.",
     "For example `<os>` without `<type>`: libvirt refuses the domain ('an os <type> must be specified').",
 )
 MISSING_ATTRIBUTE = _grammar_rule(
-    "OS006", "missing-attribute", "A required attribute is absent.",
+    "OS006",
+    "missing-attribute",
+    "A required attribute is absent.",
     "For example `<bootmenu/>` without `enable`: libvirt drops the whole element.",
 )
 DUPLICATE_ELEMENT = _grammar_rule(
-    "OS007", "duplicate-element", "An element repeated where it may appear once.",
+    "OS007",
+    "duplicate-element",
+    "An element repeated where it may appear once.",
     "libvirt's schema rejects the document; its parser keeps only the first occurrence.",
 )
 NOT_ALLOWED_HERE = _grammar_rule(
-    "OS008", "not-allowed-here", "An element or attribute that is valid elsewhere but not in this combination.",
+    "OS008",
+    "not-allowed-here",
+    "An element or attribute that is valid elsewhere but not in this combination.",
     "For example `<boot>` or `firmware=` on a Xen PV guest (`<type>xen</type>`), which libvirt "
     "silently drops, or `<varstore>` together with `<nvram>`.",
 )
 GRAMMAR_ERROR = _grammar_rule(
-    "OS010", "grammar-error", "The grammar rejects the document in a way domlint cannot explain in detail.",
+    "OS010",
+    "grammar-error",
+    "The grammar rejects the document in a way domlint cannot explain in detail.",
     "A safety net: lxml's RelaxNG validator (the reference) rejects the document but domlint's "
     "explanation of the grammar found no single node to blame. The message is libvirt's "
     "schema validator's own; please report the document so the explanation can be improved.",
 )
 UNEXPECTED_TEXT = _grammar_rule(
-    "OS009", "unexpected-text", "Text inside an element that takes none.",
+    "OS009",
+    "unexpected-text",
+    "Text inside an element that takes none.",
     "libvirt ignores it; it is usually a value that belongs in an attribute.",
 )
 
@@ -189,10 +207,12 @@ def _expand(pattern: g.Pattern) -> list[_Alternative]:
     if pattern.kind == "optional":
         single = inner[0] if len(inner) == 1 else None
         if single is not None and len(single.elements) + len(single.attributes) == 1 and not single.text:
-            return [_Alternative(
-                [_AttributeItem(a.pattern, False) for a in single.attributes],
-                [_ElementItem(e.pattern, 0, e.high) for e in single.elements],
-            )]
+            return [
+                _Alternative(
+                    [_AttributeItem(a.pattern, False) for a in single.attributes],
+                    [_ElementItem(e.pattern, 0, e.high) for e in single.elements],
+                )
+            ]
         return inner + [_Alternative()]
     # zeroOrMore / oneOrMore: every item may repeat (bag semantics, as in an interleave).
     low = 1 if pattern.kind == "oneOrMore" and len(inner) == 1 and len(inner[0].elements) == 1 else 0
@@ -292,8 +312,7 @@ class Interpreter:
             return self._check(node, alternatives[0])
         keys = _discriminators(alternatives)
         scored = [
-            (self._score(node, alternative, keys), index, self._check(node, alternative))
-            for index, alternative in enumerate(alternatives)
+            (self._score(node, alternative, keys), index, self._check(node, alternative)) for index, alternative in enumerate(alternatives)
         ]
         best = min(scored, key=lambda entry: (entry[0], len(entry[2]), entry[1]))
         return [self._explain(node, issue, alternatives, best[1]) for issue in best[2]]
@@ -330,9 +349,9 @@ class Interpreter:
         for item in alternative.attributes:
             if item.required and id(item) not in seen:
                 name = item.pattern.name.name
-                issues.append(Issue(
-                    MISSING_ATTRIBUTE, node, f"<{_display(node)}> is missing the required attribute '{name}'", subject=name
-                ))
+                issues.append(
+                    Issue(MISSING_ATTRIBUTE, node, f"<{_display(node)}> is missing the required attribute '{name}'", subject=name)
+                )
         return issues
 
     def _children(self, node: etree._Element, alternative: _Alternative) -> list[Issue]:
@@ -349,19 +368,25 @@ class Interpreter:
             seen.append(child)
             if item.high is not None and len(seen) > item.high:
                 first = seen[0].sourceline
-                issues.append(Issue(
-                    DUPLICATE_ELEMENT, child,
-                    f"<{_display(child)}> may appear only once in <{_display(node)}> (first at line {first})",
-                    help="remove the repeated element; libvirt uses only the first",
-                ))
+                issues.append(
+                    Issue(
+                        DUPLICATE_ELEMENT,
+                        child,
+                        f"<{_display(child)}> may appear only once in <{_display(node)}> (first at line {first})",
+                        help="remove the repeated element; libvirt uses only the first",
+                    )
+                )
                 continue
             issues += self.element(child, item.pattern)
         for item in alternative.elements:
             if len(counts.get(id(item), [])) < item.low:
-                issues.append(Issue(
-                    MISSING_ELEMENT, node,
-                    f"<{_display(node)}> is missing the required element <{item.pattern.name.name}>",
-                ))
+                issues.append(
+                    Issue(
+                        MISSING_ELEMENT,
+                        node,
+                        f"<{_display(node)}> is missing the required element <{item.pattern.name.name}>",
+                    )
+                )
         return issues
 
     def _text(self, node: etree._Element, alternative: _Alternative) -> list[Issue]:
@@ -369,10 +394,14 @@ class Interpreter:
         if not alternative.text:
             if any(piece.strip() for piece in pieces):
                 found = next(piece for piece in pieces if piece.strip()).strip()
-                return [Issue(
-                    UNEXPECTED_TEXT, node, f"<{_display(node)}> takes no text, found '{_shorten(found)}'",
-                    text=bool((node.text or "").strip()),
-                )]
+                return [
+                    Issue(
+                        UNEXPECTED_TEXT,
+                        node,
+                        f"<{_display(node)}> takes no text, found '{_shorten(found)}'",
+                        text=bool((node.text or "").strip()),
+                    )
+                ]
             return []
         if any(isinstance(option, g.Text) for option in alternative.text):
             return []
@@ -381,14 +410,15 @@ class Interpreter:
             return []
         return [self._invalid_value(node, value, alternative.text)]
 
-    def _invalid_value(
-        self, node: etree._Element, value: str, options: list[g.Pattern], attribute: str | None = None
-    ) -> Issue:
+    def _invalid_value(self, node: etree._Element, value: str, options: list[g.Pattern], attribute: str | None = None) -> Issue:
         if value.strip() != value and _accepts(options, value.strip()):
             return Issue(
-                INVALID_VALUE, node,
+                INVALID_VALUE,
+                node,
                 f"invalid content {value!r} in <{_display(node)}>: libvirt compares it exactly, without trimming blanks",
-                attribute=attribute, text=attribute is None, help=f"write '{value.strip()}' without the surrounding blanks",
+                attribute=attribute,
+                text=attribute is None,
+                help=f"write '{value.strip()}' without the surrounding blanks",
             )
         expected = describe(options)
         suggestion = _suggest(value.strip(), [o.text for o in options if isinstance(o, g.Value)])
@@ -414,9 +444,7 @@ class Interpreter:
             others = [a for a in alternatives if a is not alternatives[chosen] and _named(a.attribute_item(key), key)]
             if others:
                 what = f"attribute '{_attribute_display(node, key)}'"
-                return Issue(
-                    NOT_ALLOWED_HERE, node, self._why_not(node, what, alternatives[chosen], others[0]), attribute=key
-                )
+                return Issue(NOT_ALLOWED_HERE, node, self._why_not(node, what, alternatives[chosen], others[0]), attribute=key)
         return issue
 
     def _why_not(self, node: etree._Element, what: str, chosen: _Alternative, other: _Alternative) -> str:
@@ -498,8 +526,7 @@ def _finish(issues: list[Issue], known: _KnownNames) -> list[Issue]:
         else:
             finished.append(issue)
     return [
-        issue for issue in finished
-        if not (issue.rule is MISSING_ATTRIBUTE and (id(issue.element), issue.subject) in explained_missing)
+        issue for issue in finished if not (issue.rule is MISSING_ATTRIBUTE and (id(issue.element), issue.subject) in explained_missing)
     ]
 
 
@@ -538,7 +565,9 @@ class Schema:
         """Every grammar issue of the document, found by the interpreter alone."""
         root = document.root
         assert self.patterns.start is not None
-        start = _find([_ElementItem(p, 1, 1) for a in expand(self.patterns.start) for p in (e.pattern for e in a.elements)], _element_key(root))
+        start = _find(
+            [_ElementItem(p, 1, 1) for a in expand(self.patterns.start) for p in (e.pattern for e in a.elements)], _element_key(root)
+        )
         if start is None:
             return [Issue(UNKNOWN_ELEMENT, root, f"unknown root element <{_display(root)}>")]
         issues = Interpreter().element(root, start.pattern)
@@ -564,7 +593,7 @@ class Schema:
         return known
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_schema(path: Path) -> Schema:
     """Compile a RelaxNG grammar once per process."""
     tree = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import Iterator
+from collections.abc import Iterator
 
 from lxml import etree
 
@@ -148,7 +148,10 @@ def _for_base(base: str) -> Iterator[Mutation]:  # noqa: C901 - a flat catalogue
     yield m("useserial-no-serial", "bios", add("os", "<bios useserial='yes'/>"), remove("devices/serial"), remove("devices/console"))
     yield m("useserial-console-only", "bios", add("os", "<bios useserial='yes'/>"), remove("devices/serial"))
     yield m(
-        "useserial-virtio-console", "bios", add("os", "<bios useserial='yes'/>"), remove("devices/serial"),
+        "useserial-virtio-console",
+        "bios",
+        add("os", "<bios useserial='yes'/>"),
+        remove("devices/serial"),
         set_("devices/console/target", "type", "virtio"),
     )
     yield m("useserial-no", "bios", add("os", "<bios useserial='no'/>"), remove("devices/serial"), remove("devices/console"))
@@ -169,8 +172,20 @@ def _for_base(base: str) -> Iterator[Mutation]:  # noqa: C901 - a flat catalogue
     yield m("boot-duplicate", "boot", add("os", "<boot dev='hd'/>"))
     yield m("boot-order-and-os-boot", "boot", add("devices/disk[1]", "<boot order='1'/>"))
     yield m("boot-order-only", "boot", remove("os/boot"), add("devices/disk[1]", "<boot order='1'/>"))
-    yield m("boot-order-two", "boot", remove("os/boot"), add("devices/disk[1]", "<boot order='1'/>"), add("devices/disk[2]", "<boot order='2'/>"))
-    yield m("boot-order-same", "boot", remove("os/boot"), add("devices/disk[1]", "<boot order='1'/>"), add("devices/disk[2]", "<boot order='1'/>"))
+    yield m(
+        "boot-order-two",
+        "boot",
+        remove("os/boot"),
+        add("devices/disk[1]", "<boot order='1'/>"),
+        add("devices/disk[2]", "<boot order='2'/>"),
+    )
+    yield m(
+        "boot-order-same",
+        "boot",
+        remove("os/boot"),
+        add("devices/disk[1]", "<boot order='1'/>"),
+        add("devices/disk[2]", "<boot order='1'/>"),
+    )
     yield m("boot-order-zero", "boot", remove("os/boot"), add("devices/disk[1]", "<boot order='0'/>"))
     yield m("boot-order-interface", "boot", remove("os/boot"), add("devices/interface", "<boot order='1'/>"))
     yield m("boot-order-missing", "boot", remove("os/boot"), add("devices/disk[1]", "<boot/>"))
@@ -184,23 +199,36 @@ def _for_base(base: str) -> Iterator[Mutation]:  # noqa: C901 - a flat catalogue
     yield m("firmware-efi-nvram", "firmware", set_("os", "firmware", "efi"), add("os", f"<nvram>{VARS}</nvram>"))
     yield m("firmware-bios-nvram", "firmware", set_("os", "firmware", "bios"), add("os", f"<nvram>{VARS}</nvram>"))
     yield m(
-        "firmware-efi-secure-boot", "firmware", set_("os", "firmware", "efi"),
+        "firmware-efi-secure-boot",
+        "firmware",
+        set_("os", "firmware", "efi"),
         add("os", "<firmware><feature enabled='yes' name='secure-boot'/></firmware>"),
     )
     yield m(
-        "firmware-efi-enrolled-no-secure", "firmware", set_("os", "firmware", "efi"),
+        "firmware-efi-enrolled-no-secure",
+        "firmware",
+        set_("os", "firmware", "efi"),
         add("os", "<firmware><feature enabled='yes' name='enrolled-keys'/><feature enabled='no' name='secure-boot'/></firmware>"),
     )
     yield m(
-        "firmware-efi-enrolled-only", "firmware", set_("os", "firmware", "efi"),
+        "firmware-efi-enrolled-only",
+        "firmware",
+        set_("os", "firmware", "efi"),
         add("os", "<firmware><feature enabled='yes' name='enrolled-keys'/></firmware>"),
     )
     yield m("firmware-features-no-firmware", "firmware", add("os", "<firmware><feature enabled='no' name='secure-boot'/></firmware>"))
-    yield m("firmware-feature-bad-name", "firmware", set_("os", "firmware", "efi"), add("os", "<firmware><feature enabled='yes' name='secureboot'/></firmware>"))
+    yield m(
+        "firmware-feature-bad-name",
+        "firmware",
+        set_("os", "firmware", "efi"),
+        add("os", "<firmware><feature enabled='yes' name='secureboot'/></firmware>"),
+    )
     yield m("firmware-empty", "firmware", set_("os", "firmware", "efi"), add("os", "<firmware/>"))
     yield m("loader-pflash", "firmware", add("os", f"<loader readonly='yes' type='pflash'>{OVMF}</loader>"))
     yield m("loader-pflash-nvram", "firmware", add("os", f"<loader readonly='yes' type='pflash'>{OVMF}</loader><nvram>{VARS}</nvram>"))
-    yield m("loader-pflash-no-acpi", "firmware", add("os", f"<loader readonly='yes' type='pflash'>{OVMF}</loader>"), remove("features/acpi"))
+    yield m(
+        "loader-pflash-no-acpi", "firmware", add("os", f"<loader readonly='yes' type='pflash'>{OVMF}</loader>"), remove("features/acpi")
+    )
     yield m("loader-rom-no-acpi", "firmware", add("os", "<loader type='rom'>/usr/share/seabios/bios.bin</loader>"), remove("features/acpi"))
     yield m("firmware-efi-no-acpi", "firmware", set_("os", "firmware", "efi"), remove("features/acpi"))
     yield m("loader-no-path", "firmware", add("os", "<loader readonly='yes' type='pflash'/>"))
@@ -209,51 +237,72 @@ def _for_base(base: str) -> Iterator[Mutation]:  # noqa: C901 - a flat catalogue
     yield m("loader-readonly-maybe", "firmware", add("os", f"<loader readonly='maybe' type='pflash'>{OVMF}</loader>"))
     yield m("loader-relative-path", "firmware", add("os", "<loader readonly='yes' type='pflash'>OVMF_CODE.fd</loader>"))
     yield m(
-        "loader-stateless-nvram", "firmware",
+        "loader-stateless-nvram",
+        "firmware",
         add("os", f"<loader readonly='yes' type='pflash' stateless='yes'>{OVMF}</loader><nvram>{VARS}</nvram>"),
     )
     yield m(
-        "loader-stateless-template", "firmware",
-        add("os", f"<loader readonly='yes' type='pflash' stateless='yes'>{OVMF}</loader><nvram template='/usr/share/OVMF/OVMF_VARS_4M.fd'/>"),
+        "loader-stateless-template",
+        "firmware",
+        add(
+            "os", f"<loader readonly='yes' type='pflash' stateless='yes'>{OVMF}</loader><nvram template='/usr/share/OVMF/OVMF_VARS_4M.fd'/>"
+        ),
     )
     yield m("loader-stateless", "firmware", add("os", f"<loader readonly='yes' type='pflash' stateless='yes'>{OVMF}</loader>"))
     yield m(
-        "loader-secure", "firmware",
+        "loader-secure",
+        "firmware",
         add("os", f"<loader readonly='yes' secure='yes' type='pflash'>{OVMF_SECURE}</loader><nvram>{VARS}</nvram>"),
     )
     yield m(
-        "loader-secure-smm", "firmware",
+        "loader-secure-smm",
+        "firmware",
         add("os", f"<loader readonly='yes' secure='yes' type='pflash'>{OVMF_SECURE}</loader><nvram>{VARS}</nvram>"),
         add("features", "<smm state='on'/>"),
     )
     yield m(
-        "loader-secure-smm-i686", "firmware",
+        "loader-secure-smm-i686",
+        "firmware",
         add("os", f"<loader readonly='yes' secure='yes' type='pflash'>{OVMF_SECURE}</loader><nvram>{VARS}</nvram>"),
-        add("features", "<smm state='on'/>"), set_("os/type", "arch", "i686"),
+        add("features", "<smm state='on'/>"),
+        set_("os/type", "arch", "i686"),
     )
     yield m(
-        "nvram-network-template", "firmware",
-        add("os", f"<loader readonly='yes' type='pflash'>{OVMF}</loader>"
-                  "<nvram type='network' template='/usr/share/OVMF/OVMF_VARS_4M.fd'>"
-                  "<source protocol='iscsi' name='iqn.2013-07.com.example:iscsi-nopool/0'><host name='example.com' port='6000'/></source></nvram>"),
+        "nvram-network-template",
+        "firmware",
+        add(
+            "os",
+            f"<loader readonly='yes' type='pflash'>{OVMF}</loader>"
+            "<nvram type='network' template='/usr/share/OVMF/OVMF_VARS_4M.fd'>"
+            "<source protocol='iscsi' name='iqn.2013-07.com.example:iscsi-nopool/0'>"
+            "<host name='example.com' port='6000'/></source></nvram>",
+        ),
     )
     yield m(
-        "nvram-type-no-source", "firmware",
+        "nvram-type-no-source",
+        "firmware",
         add("os", f"<loader readonly='yes' type='pflash'>{OVMF}</loader><nvram type='file'/>"),
     )
     yield m(
-        "nvram-type-dir", "firmware",
+        "nvram-type-dir",
+        "firmware",
         add("os", f"<loader readonly='yes' type='pflash'>{OVMF}</loader><nvram type='dir'><source dir='/var/lib/nvram'/></nvram>"),
     )
     yield m("nvram-with-rom-loader", "firmware", add("os", f"<loader type='rom'>/usr/share/seabios/bios.bin</loader><nvram>{VARS}</nvram>"))
     yield m("acpi-table-slic", "firmware", add("os", "<acpi><table type='slic'>/var/lib/libvirt/acpi/slic.dat</table></acpi>"))
     yield m(
-        "acpi-table-two-slic", "firmware",
-        add("os", "<acpi><table type='slic'>/var/lib/libvirt/acpi/a.dat</table><table type='slic'>/var/lib/libvirt/acpi/b.dat</table></acpi>"),
+        "acpi-table-two-slic",
+        "firmware",
+        add(
+            "os",
+            "<acpi><table type='slic'>/var/lib/libvirt/acpi/a.dat</table><table type='slic'>/var/lib/libvirt/acpi/b.dat</table></acpi>",
+        ),
     )
     yield m("acpi-table-bad-type", "firmware", add("os", "<acpi><table type='dsdt'>/var/lib/libvirt/acpi/a.dat</table></acpi>"))
     # direct kernel boot
-    yield m("kernel", "kernel", add("os", "<kernel>/boot/vmlinuz</kernel><initrd>/boot/initrd.img</initrd><cmdline>console=ttyS0</cmdline>"))
+    yield m(
+        "kernel", "kernel", add("os", "<kernel>/boot/vmlinuz</kernel><initrd>/boot/initrd.img</initrd><cmdline>console=ttyS0</cmdline>")
+    )
     yield m("kernel-relative", "kernel", add("os", "<kernel>boot/vmlinuz</kernel>"))
     yield m("initrd-without-kernel", "kernel", add("os", "<initrd>/boot/initrd.img</initrd>"))
     yield m("cmdline-without-kernel", "kernel", add("os", "<cmdline>console=ttyS0</cmdline>"))
@@ -262,25 +311,37 @@ def _for_base(base: str) -> Iterator[Mutation]:  # noqa: C901 - a flat catalogue
     yield m("smbios-none", "smbios", add("os", "<smbios mode='none'/>"))
     yield m("smbios-bogus", "smbios", add("os", "<smbios mode='bogus'/>"))
     yield m(
-        "sysinfo-used", "smbios", add("os", "<smbios mode='sysinfo'/>"),
+        "sysinfo-used",
+        "smbios",
+        add("os", "<smbios mode='sysinfo'/>"),
         add(".", "<sysinfo type='smbios'><system><entry name='manufacturer'>Example</entry></system></sysinfo>"),
     )
     yield m(
-        "sysinfo-uuid-match", "smbios",
+        "sysinfo-uuid-match",
+        "smbios",
         add(".", "<sysinfo type='smbios'><system><entry name='uuid'>6c0e0a1e-4f6e-4a43-9d7e-2b8f6f1d2c3a</entry></system></sysinfo>"),
     )
     yield m(
-        "sysinfo-uuid-mismatch", "smbios",
+        "sysinfo-uuid-mismatch",
+        "smbios",
         add(".", "<sysinfo type='smbios'><system><entry name='uuid'>00000000-1111-2222-3333-444444444444</entry></system></sysinfo>"),
     )
     for date in ("01/02/2024", "1/2/24", "2024-01-02", "13/01/2024"):
         yield m(
-            f"sysinfo-bios-date={date}", "smbios",
+            f"sysinfo-bios-date={date}",
+            "smbios",
             add(".", f"<sysinfo type='smbios'><bios><entry name='date'>{date}</entry></bios></sysinfo>"),
         )
     # hypervisor: OS type and domain type
     yield m("os-type-exe", "hypervisor", text("os/type", "exe"), remove("os/boot"), add("os", "<init>/sbin/init</init>"))
-    yield m("os-type-xen", "hypervisor", text("os/type", "xen"), set_("os/type", "machine", None), remove("os/boot"), add("os", "<kernel>/boot/vmlinuz</kernel>"))
+    yield m(
+        "os-type-xen",
+        "hypervisor",
+        text("os/type", "xen"),
+        set_("os/type", "machine", None),
+        remove("os/boot"),
+        add("os", "<kernel>/boot/vmlinuz</kernel>"),
+    )
     yield m("os-type-blanks", "hypervisor", text("os/type", " hvm "))
     yield m("os-type-uml", "hypervisor", text("os/type", "uml"))
     yield m("os-missing", "hypervisor", remove("os"))
@@ -288,7 +349,11 @@ def _for_base(base: str) -> Iterator[Mutation]:  # noqa: C901 - a flat catalogue
     yield m("os-arch-bogus", "hypervisor", set_("os/type", "arch", "x86-64"))
     yield m("os-two", "hypervisor", add(".", "<os><type>hvm</type></os>"))
     yield m("os-unknown-child", "hypervisor", add("os", "<splash/>"))
-    yield m("os-loader-twice", "firmware", add("os", f"<loader readonly='yes' type='pflash'>{OVMF}</loader><loader readonly='yes' type='pflash'>{OVMF}</loader>"))
+    yield m(
+        "os-loader-twice",
+        "firmware",
+        add("os", f"<loader readonly='yes' type='pflash'>{OVMF}</loader><loader readonly='yes' type='pflash'>{OVMF}</loader>"),
+    )
 
 
 MUTATIONS: list[Mutation] = list(_mutations())

@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from lxml import etree
@@ -29,7 +29,7 @@ def available() -> bool:
     return shutil.which("virsh") is not None and Path("/usr/bin/qemu-system-x86_64").exists()
 
 
-@lru_cache(maxsize=None)
+@cache
 def qemu_uri() -> str:
     root = Path(tempfile.mkdtemp(prefix="domlint-libvirt-"))
     (root / "etc").mkdir()

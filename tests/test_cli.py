@@ -99,11 +99,19 @@ def test_stdin_with_a_name() -> None:
 def test_malformed_xml_is_a_diagnostic() -> None:
     code, out, _ = run("check", "--format", "json", "-", input=b"<domain><os></domain>")
     assert code == 1
-    assert json.loads(out) == [{
-        "path": "<stdin>", "line": 1, "column": 22, "end_line": 1, "end_column": 22,
-        "code": "OS001", "name": "xml-syntax", "severity": "error",
-        "message": "the document is not well-formed XML: Opening and ending tag mismatch: os line 1 and domain",
-    }]
+    assert json.loads(out) == [
+        {
+            "path": "<stdin>",
+            "line": 1,
+            "column": 22,
+            "end_line": 1,
+            "end_column": 22,
+            "code": "OS001",
+            "name": "xml-syntax",
+            "severity": "error",
+            "message": "the document is not well-formed XML: Opening and ending tag mismatch: os line 1 and domain",
+        }
+    ]
 
 
 def test_bare_os_fragment_is_linted() -> None:
@@ -185,7 +193,10 @@ def test_closed_stdin_is_a_clear_error() -> None:
     result = subprocess.run([*command, "check", "-"], stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
     assert result.returncode == 1  # an empty stdin is an empty document
     closed = subprocess.run(
-        [*command, "check", "-"], capture_output=True, text=True, check=False,
+        [*command, "check", "-"],
+        capture_output=True,
+        text=True,
+        check=False,
         preexec_fn=lambda: os.close(0),
     )
     assert (closed.returncode, closed.stderr) == (2, "domlint: error: <stdin>: standard input is closed\n")

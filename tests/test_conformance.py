@@ -55,11 +55,21 @@ def test_rejected_file_gets_the_matching_rule(name: str) -> None:
 @needs_corpus
 def test_every_os_rejection_is_accounted_for() -> None:
     """Each corpus rejection whose message is about <os> appears in one of the tables above."""
-    words = ("boot", "nvram", "loader", "firmware", "smbios", "sysinfo", "acpi requires", "uefi", "secure boot", "loadparm", "bios", "arch '")
-    os_rejections = {
-        f"{row[0]}/{row[1]}" for row in corpus_rows()
-        if row[3] == "reject" and any(word in row[4].lower() for word in words)
-    }
+    words = (
+        "boot",
+        "nvram",
+        "loader",
+        "firmware",
+        "smbios",
+        "sysinfo",
+        "acpi requires",
+        "uefi",
+        "secure boot",
+        "loadparm",
+        "bios",
+        "arch '",
+    )
+    os_rejections = {f"{row[0]}/{row[1]}" for row in corpus_rows() if row[3] == "reject" and any(word in row[4].lower() for word in words)}
     accounted = set(EXPECTED) | set(NOT_IN_NEWEST) | set(NEEDS_HOST)
     assert sorted(os_rejections - accounted) == []
     assert sorted(accounted - os_rejections) == []

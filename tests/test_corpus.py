@@ -72,7 +72,9 @@ def test_warnings_on_accepted_files_are_reviewed() -> None:
 
 
 @needs_corpus
-@pytest.mark.skipif(not oracle.available(), reason="no libvirt to prove it: apt-get install libvirt-clients libvirt-daemon-driver-qemu qemu-system-x86")
+@pytest.mark.skipif(
+    not oracle.available(), reason="no libvirt to prove it: apt-get install libvirt-clients libvirt-daemon-driver-qemu qemu-system-x86"
+)
 @pytest.mark.parametrize("name", sorted(FAILS_AT_START))
 def test_start_failures_are_real(name: str) -> None:
     assert FAILS_AT_START[name] in (oracle.rejection(CORPUS / name, "qemu") or "")

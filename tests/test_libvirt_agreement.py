@@ -41,8 +41,12 @@ _HOST_FIRMWARE = (
     "preparation fails; on a host with SeaBIOS descriptors the domain starts"
 )
 EXCEPTIONS: dict[str, str] = {
-    **{f"{base}:reboot-timeout={value}@{driver}": _SCHEMA_VS_C
-       for base in ("q35", "pc") for value in ("32768", "65535") for driver in ("test", "qemu")},
+    **{
+        f"{base}:reboot-timeout={value}@{driver}": _SCHEMA_VS_C
+        for base in ("q35", "pc")
+        for value in ("32768", "65535")
+        for driver in ("test", "qemu")
+    },
     **{f"{base}:{name}@qemu": _QEMU_ITSELF for base in ("q35", "pc") for name in ("initrd-without-kernel", "cmdline-without-kernel")},
     **{f"{base}:firmware-bios@qemu": _HOST_FIRMWARE for base in ("q35", "pc")},
 }
@@ -77,7 +81,9 @@ def test_domlint_errors_exactly_where_libvirt_refuses(tmp_path: Path) -> None:
     outcomes = _outcomes(tmp_path)
     report = tmp_path / "agreement-report.tsv"
     report.write_text(
-        "".join(f"{o.key}\t{'agree' if o.agrees else 'DIFFER'}\t{o.libvirt or 'accepted'}\t{','.join(o.domlint) or '-'}\n" for o in outcomes),
+        "".join(
+            f"{o.key}\t{'agree' if o.agrees else 'DIFFER'}\t{o.libvirt or 'accepted'}\t{','.join(o.domlint) or '-'}\n" for o in outcomes
+        ),
         encoding="utf-8",
     )
     false_positives = [o for o in outcomes if o.domlint and not o.libvirt and o.key not in EXCEPTIONS]
@@ -86,10 +92,12 @@ def test_domlint_errors_exactly_where_libvirt_refuses(tmp_path: Path) -> None:
     agreeing = sum(1 for o in outcomes if o.agrees)
     judged = [o for o in outcomes if o.key not in EXCEPTIONS]
     agreeing_judged = sum(1 for o in judged if o.agrees)
-    print(f"\nlibvirt agreement: raw {agreeing}/{len(outcomes)} = {agreeing / len(outcomes):.1%}; "
-          f"without the {len(EXCEPTIONS)} justified exceptions {agreeing_judged}/{len(judged)} = "
-          f"{agreeing_judged / len(judged):.1%}; false positives {len(false_positives)}, missed {len(missed)}; "
-          f"report {report}")
+    print(
+        f"\nlibvirt agreement: raw {agreeing}/{len(outcomes)} = {agreeing / len(outcomes):.1%}; "
+        f"without the {len(EXCEPTIONS)} justified exceptions {agreeing_judged}/{len(judged)} = "
+        f"{agreeing_judged / len(judged):.1%}; false positives {len(false_positives)}, missed {len(missed)}; "
+        f"report {report}"
+    )
     assert [(o.key, o.domlint) for o in false_positives] == []
     assert stale == [], "exceptions that no longer differ"
     assert agreeing_judged / len(judged) >= 0.97, [(o.key, o.libvirt) for o in missed]

@@ -77,7 +77,8 @@ def test_every_item_of_os_grammar_has_a_since_version(kind: str) -> None:
     import re
 
     missing = [
-        f"line {node.sourceline}" for node in _rng_nodes(kind)
+        f"line {node.sourceline}"
+        for node in _rng_nodes(kind)
         if not re.fullmatch(r"\d+\.\d+\.\d+", node.get("{urn:domlint:annotations}since", ""))
     ]
     assert missing == []
@@ -87,7 +88,8 @@ def test_every_item_of_os_grammar_has_a_since_version(kind: str) -> None:
 def test_every_named_item_of_os_grammar_is_documented(kind: str) -> None:
     documentation = "{http://relaxng.org/ns/compatibility/annotations/1.0}documentation"
     undocumented = [
-        f"line {node.sourceline}" for node in _rng_nodes(kind)
+        f"line {node.sourceline}"
+        for node in _rng_nodes(kind)
         if node.get("name") and (len(node) == 0 or node[0].tag != documentation or not (node[0].text or "").strip())
     ]
     assert undocumented == []

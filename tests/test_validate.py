@@ -23,7 +23,8 @@ NOTE_XSD10 = """<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">
     <xs:attribute name="n" type="xs:int"/></xs:complexType></xs:element>
 </xs:schema>
 """
-NOTE_XSD11 = """<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:vc="http://www.w3.org/2007/XMLSchema-versioning" vc:minVersion="1.1">
+NOTE_XSD11 = """<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"
+    xmlns:vc="http://www.w3.org/2007/XMLSchema-versioning" vc:minVersion="1.1">
   <xs:element name="note"><xs:complexType mixed="true"><xs:sequence>
     <xs:element name="b" minOccurs="0"/></xs:sequence>
     <xs:attribute name="n" type="xs:string"/>
@@ -90,7 +91,11 @@ def test_relaxng_beyond_the_interpreter_uses_lxml_messages(tmp_path: Path) -> No
     ("content", "name", "words"),
     [
         ("<grammar xmlns='http://relaxng.org/ns/structure/1.0'><start><ref name='x'/></start></grammar>", "g.rng", "does not compile"),
-        ("<xs:schema xmlns:xs='http://www.w3.org/2001/XMLSchema'><xs:element name='a' type='nope'/></xs:schema>", "g.xsd", "does not compile"),
+        (
+            "<xs:schema xmlns:xs='http://www.w3.org/2001/XMLSchema'><xs:element name='a' type='nope'/></xs:schema>",
+            "g.xsd",
+            "does not compile",
+        ),
         ("element a { ", "g.rnc", "does not parse"),
         ("<a/>", "g.dtd", "unknown grammar type"),
     ],
@@ -125,5 +130,7 @@ def test_check_does_not_import_heavy_modules() -> None:
         "try:\n    main(['check', '--quiet', sys.argv[1]])\nexcept SystemExit:\n    pass\n"
         "print(sorted(m for m in ('xmlschema', 'elementpath') if m in sys.modules))"
     )
-    result = subprocess.run([sys.executable, "-c", probe, str(FIXTURES / "examples" / "xen-hvm.xml")], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(FIXTURES / "examples" / "xen-hvm.xml")], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip().splitlines()[-1] == "[]"

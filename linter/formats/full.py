@@ -1,10 +1,10 @@
 """`--format full` (the default): each diagnostic with its source line underlined, then a summary.
 
-    fixtures/x.xml:3:5: error OS201 loader-requires-hvm: <loader> needs ...
-      |
-    3 |     <loader>/usr/lib/xen/boot/hvmloader</loader>
-      |     ^^^^^^^^
-      = help: remove <loader>, or ...
+fixtures/x.xml:3:5: error OS201 loader-requires-hvm: <loader> needs ...
+  |
+3 |     <loader>/usr/lib/xen/boot/hvmloader</loader>
+  |     ^^^^^^^^
+  = help: remove <loader>, or ...
 """
 
 from __future__ import annotations
@@ -21,23 +21,18 @@ def _paint(text: str, code: str, color: bool) -> str:
 
 def render(results: list[Result], color: bool = False) -> str:
     blocks = [
-        _diagnostic(diagnostic, result, color)
-        for result in sorted(results, key=lambda r: r.path)
-        for diagnostic in result.diagnostics
+        _diagnostic(diagnostic, result, color) for result in sorted(results, key=lambda r: r.path) for diagnostic in result.diagnostics
     ]
     return "".join(block + "\n" for block in blocks)
 
 
 def summary(results: list[Result]) -> str:
-    """"N files, E errors, W warnings, S skipped" (skipped: files that are not libvirt domains)."""
+    """ "N files, E errors, W warnings, S skipped" (skipped: files that are not libvirt domains)."""
     diagnostics = [d for r in results for d in r.diagnostics]
     errors = sum(1 for d in diagnostics if d.severity is Severity.ERROR)
     warnings = sum(1 for d in diagnostics if d.severity is Severity.WARNING)
     skipped = sum(1 for r in results if r.skipped)
-    return (
-        f"{_count(len(results), 'file')}, {_count(errors, 'error')}, "
-        f"{_count(warnings, 'warning')}, {skipped} skipped"
-    )
+    return f"{_count(len(results), 'file')}, {_count(errors, 'error')}, {_count(warnings, 'warning')}, {skipped} skipped"
 
 
 def _count(number: int, noun: str) -> str:

@@ -15,8 +15,25 @@ from ..grammar import ANNOTATIONS, DOCUMENTATION, RNG
 XSD_DATATYPES = "http://www.w3.org/2001/XMLSchema-datatypes"
 _PREFIXES = {ANNOTATIONS: "d", DOCUMENTATION.split("}")[0][1:]: "a"}
 _KEYWORDS = {
-    "attribute", "default", "datatypes", "div", "element", "empty", "external", "grammar", "include",
-    "inherit", "list", "mixed", "namespace", "notAllowed", "parent", "start", "string", "text", "token",
+    "attribute",
+    "default",
+    "datatypes",
+    "div",
+    "element",
+    "empty",
+    "external",
+    "grammar",
+    "include",
+    "inherit",
+    "list",
+    "mixed",
+    "namespace",
+    "notAllowed",
+    "parent",
+    "start",
+    "string",
+    "text",
+    "token",
 }
 _COMBINERS = {"choice": " | ", "interleave": " & ", "group": ", "}
 _REPEATS = {"optional": "?", "zeroOrMore": "*", "oneOrMore": "+"}
@@ -67,7 +84,7 @@ class _Writer:
             if child.tag == DOCUMENTATION:
                 lines += [f"{_INDENT * depth}## {line.strip()}" for line in (child.text or "").strip().splitlines()]
         annotations = [
-            f'{_PREFIXES[etree.QName(key).namespace]}:{etree.QName(key).localname} = {_literal(value)}'
+            f"{_PREFIXES[etree.QName(key).namespace]}:{etree.QName(key).localname} = {_literal(value)}"
             for key, value in node.attrib.items()
             if etree.QName(key).namespace in _PREFIXES
         ]
@@ -107,8 +124,10 @@ class _Writer:
         kind = _local(node)
         if kind in ("element", "attribute"):
             content = self.body(node, depth + 1) if self.children(node) else ("text" if kind == "attribute" else "empty")
-            return f"{kind} {self.name_class(node)} {{ {content} }}" if "\n" not in content else (
-                f"{kind} {self.name_class(node)} {{\n{_INDENT * (depth + 1)}{content}\n{_INDENT * depth}}}"
+            return (
+                f"{kind} {self.name_class(node)} {{ {content} }}"
+                if "\n" not in content
+                else (f"{kind} {self.name_class(node)} {{\n{_INDENT * (depth + 1)}{content}\n{_INDENT * depth}}}")
             )
         if kind in _COMBINERS:
             rendered = [self.pattern(child, depth + 1) for child in self.children(node)]
@@ -135,8 +154,10 @@ class _Writer:
             if _is_rng(child) and _local(child) == "anyName":
                 excluded = [
                     _identifier((name.text or "").strip())
-                    for exclusion in child if _is_rng(exclusion)
-                    for name in exclusion if _is_rng(name)
+                    for exclusion in child
+                    if _is_rng(exclusion)
+                    for name in exclusion
+                    if _is_rng(name)
                 ]
                 return "* - (" + " | ".join(excluded) + ")" if excluded else "*"
         raise ValueError("an element or attribute without a name")

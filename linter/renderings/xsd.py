@@ -76,16 +76,16 @@ class _Union:
                 union.elements.setdefault(name, [])
                 if item.pattern not in union.elements[name]:
                     union.elements[name].append(item.pattern)
-                union.high[name] = None if item.high is None or union.high.get(name, 0) is None else max(item.high, union.high.get(name, 0) or 0)
+                union.high[name] = (
+                    None if item.high is None or union.high.get(name, 0) is None else max(item.high, union.high.get(name, 0) or 0)
+                )
             for option in alternative.text:
                 if option not in union.text:
                     union.text.append(option)
             union.text_optional |= not alternative.text
         for name in union.elements:
             union.low[name] = min(_low(a, name) for a in alternatives)
-        union.required_attributes = {
-            name for name in union.attributes if all(_required(a, name) for a in alternatives)
-        }
+        union.required_attributes = {name for name in union.attributes if all(_required(a, name) for a in alternatives)}
         return union
 
 
@@ -320,10 +320,12 @@ def render(patterns: g.Grammar, source: str) -> str:
     renderer = _Renderer()
     schema = etree.Element(f"{{{XS}}}schema", nsmap={"xs": XS, "vc": VC, "d": g.ANNOTATIONS})
     schema.set(f"{{{VC}}}minVersion", "1.1")
-    schema.append(etree.Comment(
-        f" Rendered from {source} by `python -m domlint.renderings`: do not edit by hand. "
-        "XSD 1.1: xs:assert, and repeated particles in xs:all. "
-    ))
+    schema.append(
+        etree.Comment(
+            f" Rendered from {source} by `python -m domlint.renderings`: do not edit by hand. "
+            "XSD 1.1: xs:assert, and repeated particles in xs:all. "
+        )
+    )
     assert patterns.start is not None
     for alternative in expand(patterns.start):
         for item in alternative.elements:

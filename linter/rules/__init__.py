@@ -9,7 +9,8 @@ name, severity and position. Document-level checks (XML syntax, grammar) are dec
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
+from typing import Callable
+from collections.abc import Iterable, Iterator
 
 from lxml import etree
 
@@ -43,7 +44,7 @@ class Rule:
     doc: str
     drivers: frozenset[str] = ALL_DRIVERS
     needs_domain: bool = True
-    check: Callable[["Context"], Iterable[Finding]] | None = field(default=None, compare=False)
+    check: Callable[[Context], Iterable[Finding]] | None = field(default=None, compare=False)
 
 
 @dataclass

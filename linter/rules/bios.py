@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from lxml import etree
 
@@ -64,11 +64,10 @@ def useserial_requires_serial(context: Context) -> Iterator[Finding]:
         if bios.get("useserial") == "yes" and not _has_serial_port(context):
             yield Finding(
                 bios,
-                "BIOS serial output (useserial='yes') needs a serial port, but the domain has no <serial> "
-                "device and no serial <console>",
+                "BIOS serial output (useserial='yes') needs a serial port, but the domain has no <serial> device and no serial <console>",
                 attribute="useserial",
                 help="add <serial type='pty'><target port='0'/></serial> to <devices>, or remove useserial",
-                severity=Severity.ERROR if context.driver == "qemu" else Severity.WARNING,
+                severity=facts.refused_by_qemu_only(context),
             )
 
 

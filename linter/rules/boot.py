@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Hashable, Iterable, Iterator, TypeVar
+from typing import Callable, TypeVar
+from collections.abc import Hashable, Iterable, Iterator
 
 from lxml import etree
 
@@ -278,8 +279,7 @@ def device_boot_order_invalid(context: Context) -> Iterator[Finding]:
         elif entry.order is None:
             yield Finding(
                 entry.boot,
-                f"boot order '{value}' is not a positive integer: "
-                f"libvirt accepts a whole number from 1 to {_MAX_ORDER}",
+                f"boot order '{value}' is not a positive integer: libvirt accepts a whole number from 1 to {_MAX_ORDER}",
                 attribute="order",
                 help="number the bootable devices 1, 2, 3... in the order they should be tried",
             )
@@ -542,8 +542,7 @@ def too_many_boot_devices(context: Context) -> Iterator[Finding]:
             continue  # an invalid entry is the grammar's to report
         yield Finding(
             boot,
-            f"libvirt keeps only the first {_MAX_BOOT_DEVS} <boot dev> entries: "
-            f"this <boot dev='{boot.get('dev')}'/> is ignored",
+            f"libvirt keeps only the first {_MAX_BOOT_DEVS} <boot dev> entries: this <boot dev='{boot.get('dev')}'/> is ignored",
             help=f"keep at most {_MAX_BOOT_DEVS} entries, one per device class (hd, cdrom, network, fd)",
         )
 
@@ -625,8 +624,7 @@ def boot_device_missing(context: Context) -> Iterator[Finding]:
         if boot not in repeats and not _qemu_class_present(context, dev):
             yield Finding(
                 boot,
-                f"<boot dev='{dev}'/> has no device to boot from: the domain has no {_CLASS_DEVICE[dev]}, "
-                "so QEMU skips this entry",
+                f"<boot dev='{dev}'/> has no device to boot from: the domain has no {_CLASS_DEVICE[dev]}, so QEMU skips this entry",
                 attribute="dev",
                 help="add the device, or remove this <boot> entry",
             )
@@ -849,12 +847,7 @@ def _firmware_fills_loader(context: Context) -> bool:
 
 def _uses_bhyveload(context: Context) -> bool:
     """bhyve loads the guest with bhyveload: x86, no loader, no firmware autoselection, no bootloader."""
-    return (
-        _hvm_os(context) is not None
-        and arch(context) in X86
-        and not _firmware_fills_loader(context)
-        and _bootloader(context) is None
-    )
+    return _hvm_os(context) is not None and arch(context) in X86 and not _firmware_fills_loader(context) and _bootloader(context) is None
 
 
 def _bhyveload_boot_dev(context: Context, boot: etree._Element) -> Finding | None:
@@ -870,8 +863,7 @@ def _bhyveload_boot_dev(context: Context, boot: etree._Element) -> Finding | Non
     if not any(device in _BHYVE_DISK_DEVICES[dev] for device in _disk_devices(context)):
         return Finding(
             boot,
-            f"bhyveload cannot find a boot device of type '{dev}': "
-            f"the domain has no <disk device='{_BHYVE_DISK_DEVICES[dev][0]}'>",
+            f"bhyveload cannot find a boot device of type '{dev}': the domain has no <disk device='{_BHYVE_DISK_DEVICES[dev][0]}'>",
             attribute="dev",
             help="add that disk, or boot from a class the domain has",
         )
@@ -986,8 +978,7 @@ def bhyve_bootloader_args_required(context: Context) -> Iterator[Finding]:
     yield Finding(
         node,
         f"bhyve runs the custom bootloader '{path}' with <bootloader_args> only, and there are none",
-        help="add <bootloader_args> with the loader's full command line, or use grub-bhyve, "
-        "or remove <bootloader> to use bhyveload",
+        help="add <bootloader_args> with the loader's full command line, or use grub-bhyve, or remove <bootloader> to use bhyveload",
     )
 
 

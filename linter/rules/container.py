@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from lxml import etree
 
 from ..diagnostics import Severity
-from . import ALL_DRIVERS, Context, Finding, rule
-from .kernel import first_with_value
+from . import ALL_DRIVERS, Context, Finding, facts, rule
 
 
 def _has_no_content(node: etree._Element) -> bool:
@@ -65,7 +64,7 @@ def container_requires_init(context: Context) -> Iterator[Finding]:
     formatdomain, "Container boot"; `virDomainDefPostParseCommon` (OpenVZ:
     `openvzDomainDefPostParse`); the check is in 9.0.0 and in the newest release.
     """
-    if context.os is None or context.os_type() != "exe" or first_with_value(context, "init") is not None:
+    if context.os is None or context.os_type() != "exe" or facts.os_child_with_value(context, "init") is not None:
         return
     empty = context.os.find("init")
     yield Finding(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from lxml import etree
+
+from ..diagnostics import Severity
 from . import Context
 
 X86 = ("x86_64", "i686")
@@ -57,10 +60,7 @@ def firmware_features(context: Context) -> dict[str, str]:
     """`<os><firmware><feature name enabled>` as name -> enabled; the last one wins, as in libvirt."""
     if context.os is None:
         return {}
-    return {
-        feature.get("name", ""): feature.get("enabled", "")
-        for feature in context.os.findall("firmware/feature")
-    }
+    return {feature.get("name", ""): feature.get("enabled", "") for feature in context.os.findall("firmware/feature")}
 
 
 def feature_on(context: Context, name: str) -> bool:
@@ -69,3 +69,21 @@ def feature_on(context: Context, name: str) -> bool:
         return False
     node = context.domain.find(f"features/{name}")
     return node is not None and node.get("state", "on") != "off"
+
+
+def os_child_with_value(context: Context, tag: str) -> etree._Element | None:
+    """The first `<os>/<tag>` when libvirt sees a value in it, else None.
+
+    libvirt reads these with `virXPathString("string(./os/TAG[1])")`, which yields NULL for an
+    empty string: `<cmdline/>` counts as no command line at all.
+    """
+    node = context.os.find(tag) if context.os is not None else None
+    if node is None or not "".join(node.itertext()):
+        return None
+    return node
+
+
+def refused_by_qemu_only(context: Context) -> Severity:
+    """For checks the QEMU driver enforces and the others let pass: an error on QEMU, where the
+    domain is refused, and a warning elsewhere, where the setting silently does nothing."""
+    return Severity.ERROR if context.driver == "qemu" else Severity.WARNING

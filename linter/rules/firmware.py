@@ -8,7 +8,7 @@ libvirt (`virDomainDefOSValidate`, `qemuValidateDomainDef`, `qemuValidateDomainD
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from lxml import etree
 
@@ -262,7 +262,7 @@ def firmware_features_require_autoselect(context: Context) -> Iterator[Finding]:
                 firmware,
                 "<firmware> features need firmware autoselection, but <os> has no firmware attribute",
                 help="add firmware='efi' to <os>, or remove <firmware> when the loader is given by path",
-                severity=Severity.ERROR if context.driver == "qemu" else Severity.WARNING,
+                severity=facts.refused_by_qemu_only(context),
             )
 
 
@@ -374,8 +374,7 @@ def loader_path_required(context: Context) -> Iterator[Finding]:
     elif loader is None and nvram is not None:
         yield Finding(
             nvram,
-            "<nvram> needs a <loader> with a firmware path, and firmware autoselection is off "
-            "(no firmware attribute on <os>)",
+            "<nvram> needs a <loader> with a firmware path, and firmware autoselection is off (no firmware attribute on <os>)",
             help="add <loader readonly='yes' type='pflash'>PATH</loader>, or use <os firmware='efi'>",
         )
 
@@ -1001,12 +1000,7 @@ def secure_boot_requires_smm(context: Context) -> Iterator[Finding]:
     `qemuValidateDomainDefBoot`.
     """
     loader = _secure_loader(context)
-    if (
-        loader is None
-        or facts.firmware(context) is not None
-        or facts.arch(context) not in facts.X86
-        or facts.feature_on(context, "smm")
-    ):
+    if loader is None or facts.firmware(context) is not None or facts.arch(context) not in facts.X86 or facts.feature_on(context, "smm"):
         return
     yield Finding(
         loader,
@@ -1189,16 +1183,10 @@ def acpi_requires_uefi(context: Context) -> Iterator[Finding]:
     oracle here has no aarch64 QEMU).
     """
     acpi = _acpi_feature(context)
-    if (
-        acpi is not None
-        and _hvm_os(context) is not None
-        and facts.arch(context) == "aarch64"
-        and _uefi_marker(context) is None
-    ):
+    if acpi is not None and _hvm_os(context) is not None and facts.arch(context) == "aarch64" and _uefi_marker(context) is None:
         yield Finding(
             acpi,
-            "ACPI requires UEFI on this architecture ('aarch64'), but the guest has neither firmware='efi' "
-            "nor a pflash loader",
+            "ACPI requires UEFI on this architecture ('aarch64'), but the guest has neither firmware='efi' nor a pflash loader",
             help="use <os firmware='efi'>, or remove <acpi/> from <features>",
         )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..diagnostics import Severity
 from . import Context, Finding, rule
@@ -149,8 +149,7 @@ def os_type_unsupported_by_driver(context: Context) -> Iterator[Finding]:
         context.os.find("type"),
         f"the {context.driver} driver does not run OS type '{os_type}': it accepts {', '.join(supported)}",
         text=True,
-        help=f"use <type>{supported[0]}</type>, or define the guest for a driver that runs '{os_type}' guests: "
-        f"{', '.join(runners)}",
+        help=f"use <type>{supported[0]}</type>, or define the guest for a driver that runs '{os_type}' guests: {', '.join(runners)}",
     )
 
 
@@ -261,8 +260,7 @@ def firmware_autoselect_unsupported(context: Context) -> Iterator[Finding]:
         return
     yield Finding(
         context.os,
-        f"the {context.driver} driver has no firmware autoselection, so it refuses "
-        f"firmware='{context.os.get('firmware')}'",
+        f"the {context.driver} driver has no firmware autoselection, so it refuses firmware='{context.os.get('firmware')}'",
         attribute="firmware",
         help="remove the firmware attribute (and <firmware>), and configure the firmware the driver's own way",
     )

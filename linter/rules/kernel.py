@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
-from lxml import etree
 
 from ..diagnostics import Severity
-from . import ALL_DRIVERS, Context, Finding, rule
+from . import ALL_DRIVERS, Context, Finding, facts, rule
 
 # OS types whose <os> libvirt reads kernel, initrd, cmdline, dtb and shim from
 # (virDomainDefParseBootOptions); `linux` only on a Xen domain, where it means `xen`.
 _KERNEL_BOOT_TYPES = ("hvm", "xen", "xenpvh")
-
-
-def first_with_value(context: Context, tag: str) -> etree._Element | None:
-    """The first `<os>/<tag>` when libvirt sees a value in it, else None.
-
-    libvirt reads these with `virXPathString("string(./os/TAG[1])")`, which yields NULL for an
-    empty string: `<cmdline/>` counts as no command line at all.
-    """
-    node = context.os.find(tag) if context.os is not None else None
-    if node is None or not "".join(node.itertext()):
-        return None
-    return node
 
 
 def _reads_kernel_options(context: Context) -> bool:
@@ -92,11 +79,11 @@ def kernel_args_without_kernel(context: Context) -> Iterator[Finding]:
     (`qemuBuildBootCommandLine`, unchanged from 9.0.0 to the newest release); QEMU's own option
     check refuses them (QEMU 7.2 tested).
     """
-    if context.os_type() != "hvm" or first_with_value(context, "kernel") is not None:
+    if context.os_type() != "hvm" or facts.os_child_with_value(context, "kernel") is not None:
         return
-    severity = Severity.ERROR if context.driver == "qemu" else Severity.WARNING
+    severity = facts.refused_by_qemu_only(context)
     for tag, what in (("initrd", "an initial ramdisk"), ("cmdline", "a kernel command line")):
-        node = first_with_value(context, tag)
+        node = facts.os_child_with_value(context, tag)
         if node is not None:
             yield Finding(
                 node,
@@ -149,14 +136,13 @@ def shim_requires_kernel(context: Context) -> Iterator[Finding]:
     libvirt 9.0.0 does not know `<shim>`: its schema rejects the element and its parser ignores
     it.
     """
-    if not _reads_kernel_options(context) or first_with_value(context, "kernel") is not None:
+    if not _reads_kernel_options(context) or facts.os_child_with_value(context, "kernel") is not None:
         return
-    shim = first_with_value(context, "shim")
+    shim = facts.os_child_with_value(context, "shim")
     if shim is not None:
         yield Finding(
             shim,
-            "<shim> chains to the kernel given by <kernel>, but <os> has no <kernel>; "
-            "libvirt accepts a shim only with a kernel",
+            "<shim> chains to the kernel given by <kernel>, but <os> has no <kernel>; libvirt accepts a shim only with a kernel",
             help="add <kernel> with the path of the kernel image, or remove <shim>",
         )
 
@@ -205,7 +191,7 @@ def ch_requires_kernel(context: Context) -> Iterator[Finding]:
     `virCHMonitorBuildPayloadJson` (`virCHMonitorBuildKernelRelatedJson` in 9.0.0); the check
     is in 9.0.0 and in the newest release.
     """
-    if context.os is None or context.os_type() != "hvm" or first_with_value(context, "kernel") is not None:
+    if context.os is None or context.os_type() != "hvm" or facts.os_child_with_value(context, "kernel") is not None:
         return
     yield Finding(
         context.os,

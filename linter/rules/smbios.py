@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import string
-from typing import Iterator
+from collections.abc import Iterator
 
 from lxml import etree
 
 from ..diagnostics import Severity
-from . import ALL_DRIVERS, Context, Finding, rule
+from . import ALL_DRIVERS, Context, Finding, facts, rule
 
 _C_SPACE = " \t\n\v\f\r"  # isspace() in the C locale, as strtol and virUUIDParse skip it
 _INT_RANGE = range(-(2**31), 2**31)
@@ -78,7 +78,7 @@ def _c_int(text: str) -> tuple[int, str] | None:
     leading blanks and a sign allowed), with the unread rest; None when there is no int."""
     body = text.lstrip(_C_SPACE)
     sign = body[:1] if body[:1] in "+-" else ""
-    digits = body[len(sign):]
+    digits = body[len(sign) :]
     count = len(digits) - len(digits.lstrip(string.digits))
     if count == 0:
         return None
@@ -157,11 +157,10 @@ def smbios_sysinfo_missing(context: Context) -> Iterator[Finding]:
         return
     yield Finding(
         smbios,
-        "<smbios mode='sysinfo'/> takes the SMBIOS values from <sysinfo type='smbios'>, "
-        "but the domain has no such element",
+        "<smbios mode='sysinfo'/> takes the SMBIOS values from <sysinfo type='smbios'>, but the domain has no such element",
         attribute="mode",
         help="add a <sysinfo type='smbios'> block to the domain, or use mode='emulate'",
-        severity=Severity.ERROR if context.driver == "qemu" else Severity.WARNING,
+        severity=facts.refused_by_qemu_only(context),
     )
 
 
@@ -388,11 +387,7 @@ def smbios_multiple_baseboards(context: Context) -> Iterator[Finding]:
     sysinfos = _smbios_sysinfos(context)
     if _sysinfo_mode(context) is None or not sysinfos:
         return
-    boards = [
-        board
-        for board in sysinfos[0].findall("baseBoard")
-        if any(_entry(board, field) is not None for field in _BASEBOARD_FIELDS)
-    ]
+    boards = [board for board in sysinfos[0].findall("baseBoard") if any(_entry(board, field) is not None for field in _BASEBOARD_FIELDS)]
     for board in boards[1:]:
         yield Finding(
             board,
@@ -444,8 +439,7 @@ def vmx_smbios_sysinfo(context: Context) -> Iterator[Finding]:
     if smbios is not None:
         yield Finding(
             smbios,
-            "VMware cannot take SMBIOS values from <sysinfo>: mode='sysinfo' is not supported, "
-            "only emulate and host",
+            "VMware cannot take SMBIOS values from <sysinfo>: mode='sysinfo' is not supported, only emulate and host",
             attribute="mode",
             help="use mode='host' to copy the host's values, or remove <smbios>",
         )
