@@ -16,7 +16,7 @@ from .diagnostics import Severity
 from .formats import FORMATS, SUMMARISED_FORMATS
 from .formats.full import summary
 from .grammar import schema_path
-from .rules import REGISTRY, lookup
+from .rules import REGISTRY, drivers_label, lookup
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 DRIVERS = sorted({"qemu", "libxl", "lxc", "bhyve", "vmx", "vz", "openvz", "vbox", "hyperv", "ch", "test"})
@@ -233,8 +233,7 @@ def rule_command(name_or_code: str) -> None:
     found = lookup(name_or_code)
     if found is None:
         raise click.BadParameter(f"no rule is named or coded '{name_or_code}' (see 'domlint rules')", param_hint="NAME|CODE")
-    drivers = "all" if found.drivers == engine.ALL_DRIVERS else ", ".join(sorted(found.drivers))
-    click.echo(f"{found.code} {found.name} ({found.severity.value}; drivers: {drivers})\n\n{found.summary}\n\n{found.doc}")
+    click.echo(f"{found.code} {found.name} ({found.severity.value}; drivers: {drivers_label(found)})\n\n{found.summary}\n\n{found.doc}")
 
 
 @main.command("rules")

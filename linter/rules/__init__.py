@@ -112,6 +112,16 @@ def rule(
     return register
 
 
+def drivers_label(checked: Rule) -> str:
+    """The drivers a rule applies to, in words: "all", "all but vmx", or the list."""
+    if checked.drivers == ALL_DRIVERS:
+        return "all"
+    missing = ALL_DRIVERS - checked.drivers
+    if len(missing) < len(checked.drivers):
+        return "all but " + ", ".join(sorted(missing))
+    return ", ".join(sorted(checked.drivers))
+
+
 def lookup(name_or_code: str) -> Rule | None:
     """A rule by its name or code (codes case-insensitive)."""
     return REGISTRY.get(name_or_code) or _BY_CODE.get(name_or_code.upper())
