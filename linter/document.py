@@ -75,6 +75,10 @@ class Source:
     def line_count(self) -> int:
         return len(self._line_starts)
 
+    def offset(self, line: int, column: int) -> int:
+        """The character offset of a 1-based line and column."""
+        return self._line_starts[line - 1] + column - 1
+
     def _line_column(self, offset: int) -> tuple[int, int]:
         index = bisect.bisect_right(self._line_starts, offset) - 1
         return index + 1, offset - self._line_starts[index] + 1
@@ -124,10 +128,26 @@ class Document(Source):
         except etree.XMLSyntaxError as error:
             raise XmlSyntaxError(_syntax_message(error), self._syntax_span(error), self) from None
         self._tags: dict[etree._Element, _StartTag] = {}
-        elements = [node for node in self.root.iter() if isinstance(node.tag, str)]
+        self._elements = [node for node in self.root.iter() if isinstance(node.tag, str)]
         tags = _scan_start_tags(self.text)
-        if len(tags) == len(elements):
-            self._tags = dict(zip(elements, tags))
+        if len(tags) == len(self._elements):
+            self._tags = dict(zip(self._elements, tags))
+        self._tag_starts = [tag.start for tag in tags] if self._tags else []
+
+    # Regions -------------------------------------------------------------------------------------
+
+    def next_element(self, offset: int) -> tuple[etree._Element, int] | None:
+        """The first element whose start tag begins at or after `offset`, with that position."""
+        index = bisect.bisect_left(self._tag_starts, offset)
+        if index == len(self._tag_starts):
+            return None
+        return self._elements[index], self._tag_starts[index]
+
+    def subtree_end(self, element: etree._Element) -> int:
+        """Where the element's subtree ends: the start tag of the next element that is not a
+        descendant (nothing a diagnostic points at lies between), or the end of the text."""
+        index = self._elements.index(element) + sum(1 for node in element.iter() if isinstance(node.tag, str))
+        return self._tag_starts[index] if index < len(self._tag_starts) else len(self.text)
 
     def element_span(self, element: etree._Element) -> Span:
         """The start tag of an element, from "<" through ">"."""

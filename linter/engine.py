@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from lxml import etree
 
-from . import schema
+from . import schema, suppressions
 from .diagnostics import Diagnostic, Severity, Span
 from .document import Document, Source, XmlSyntaxError
 from .grammars import Validator
@@ -82,7 +82,8 @@ def lint(data: bytes, path: str, options: Options = Options()) -> Result:
     grammar = [_from_issue(document, issue) for issue in schema.bundled_schema().validate(document)]
     rules = list(_run_rules(document, _context(root, options)))
     covered = {d.span for d in rules}
-    return _selected(Result(path, [d for d in grammar if d.span not in covered] + rules, source=document), options)
+    diagnostics = suppressions.apply(document, [d for d in grammar if d.span not in covered] + rules)
+    return _selected(Result(path, diagnostics, source=document), options)
 
 
 def validate(data: bytes, path: str, validator: Validator, options: Options = Options()) -> Result:

@@ -1,0 +1,108 @@
+"""Inline suppressions: `<!-- domlint: disable=NAME[,NAME] -->` directly before an element.
+
+A directive silences the named rules (names or codes) for that element and everything inside
+it; before the root element, for the whole file. A directive that silences nothing is itself
+reported (`unused-suppression`), so stale ones do not pile up.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .diagnostics import Diagnostic, Severity
+from .document import Document
+from .rules import Rule, declare, lookup
+
+UNUSED_SUPPRESSION = declare(
+    Rule(
+        code="OS012",
+        name="unused-suppression",
+        severity=Severity.WARNING,
+        summary="A domlint: disable comment that silences nothing.",
+        doc="## What it catches\n"
+        "A `<!-- domlint: disable=NAME -->` comment whose rules report nothing in the element it "
+        "stands before, that names no known rule, or that does not stand directly before an element.\n\n"
+        "## Why it matters\n"
+        "A stale suppression hides the next real problem of that kind in the element.\n\n"
+        "## Example\n```xml\n<!-- domlint: disable=reboot-timeout-range -->\n<bios rebootTimeout='0'/>\n```\n\n"
+        "## Use instead\n```xml\n<bios rebootTimeout='0'/>\n```\n\n"
+        "## Reference\ndomlint's own check (like ruff's RUF100).",
+        needs_domain=False,
+    )
+)
+
+_DIRECTIVE = re.compile(r"<!--\s*domlint:\s*disable=(?P<names>[^>]*?)\s*-->")
+_BETWEEN = re.compile(r"(\s|<!--.*?-->)*", re.S)
+
+
+@dataclass
+class _Directive:
+    start: int
+    end: int
+    rules: dict[str, Rule | None]  # as written -> the rule it names (None: unknown)
+    scope: tuple[int, int] | None  # the offsets it silences; None when it precedes no element
+    used: set[str]
+
+
+def _directives(document: Document) -> list[_Directive]:
+    found = []
+    for match in _DIRECTIVE.finditer(document.text):
+        names = [name.strip() for name in match.group("names").split(",") if name.strip()]
+        found.append(_Directive(match.start(), match.end(), {n: lookup(n) for n in names}, _scope(document, match.end()), set()))
+    return found
+
+
+def _scope(document: Document, after: int) -> tuple[int, int] | None:
+    """The region of the element directly after a comment (blanks and comments between)."""
+    following = document.next_element(after)
+    if following is None:
+        return None
+    element, start = following
+    if _BETWEEN.fullmatch(document.text, after, start) is None:
+        return None
+    if element is document.root:
+        return 0, len(document.text)
+    return start, document.subtree_end(element)
+
+
+def apply(document: Document, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """The diagnostics the directives leave, plus one for each directive rule that silenced nothing."""
+    directives = _directives(document)
+    if not directives:
+        return diagnostics
+    kept = []
+    for diagnostic in diagnostics:
+        position = document.offset(diagnostic.span.line, diagnostic.span.column)
+        silencing = [
+            (directive, written)
+            for directive in directives
+            if directive.scope and directive.scope[0] <= position < directive.scope[1]
+            for written, named in directive.rules.items()
+            if named is not None and named.name == diagnostic.name
+        ]
+        for directive, written in silencing:
+            directive.used.add(written)
+        if not silencing:
+            kept.append(diagnostic)
+    return kept + [
+        _unused(document, directive, written) for directive in directives for written in directive.rules if written not in directive.used
+    ]
+
+
+def _unused(document: Document, directive: _Directive, written: str) -> Diagnostic:
+    if directive.rules[written] is None:
+        message = f"the suppression names '{written}', which is no domlint rule"
+    elif directive.scope is None:
+        message = f"the suppression of '{written}' does not stand directly before an element, so it silences nothing"
+    else:
+        message = f"the suppression of '{written}' silences nothing: the rule reports no problem in the element that follows"
+    return Diagnostic(
+        document.path,
+        document.span(directive.start, directive.end),
+        UNUSED_SUPPRESSION.code,
+        UNUSED_SUPPRESSION.name,
+        UNUSED_SUPPRESSION.severity,
+        message,
+        "remove the comment, or the name from it",
+    )
