@@ -45,14 +45,20 @@ def _printable(line: str) -> str:
     return "".join(c if c == "\t" or c.isprintable() else "\ufffd" for c in line)
 
 
-def _diagnostic(diagnostic: Diagnostic, result: Result, color: bool) -> str:
+def headline(diagnostic: Diagnostic, color: bool = False) -> str:
+    """`path:line:col: severity code name: message`, the first line of a diagnostic (and the
+    whole of it in `--format concise`)."""
     span = diagnostic.span
-    head = (
+    return (
         f"{diagnostic.path}:{span.line}:{span.column}: "
         f"{_paint(diagnostic.severity.value, _COLORS[diagnostic.severity], color)} "
         f"{_paint(diagnostic.code, '1', color)} {diagnostic.name}: {diagnostic.message}"
     )
-    lines = [head]
+
+
+def _diagnostic(diagnostic: Diagnostic, result: Result, color: bool) -> str:
+    span = diagnostic.span
+    lines = [headline(diagnostic, color)]
     source = _printable(result.source.line_text(span.line)) if result.source else ""
     if source:
         gutter = " " * len(str(span.line))
