@@ -4,40 +4,72 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Protocol
 from collections.abc import Iterator
 
 import click
 
-from . import engine, grammars
+from . import config, engine, grammars
 from .diagnostics import Severity
 from .formats import FORMATS, SUMMARISED_FORMATS
 from .formats.full import summary
 from .grammar import schema_path
-from .rules import REGISTRY, drivers_label, lookup
+from .xmlfeatures import MAX_DOCUMENT_BYTES
+from .rules import ALL_DRIVERS, REGISTRY, drivers_label, lookup
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-DRIVERS = sorted({"qemu", "libxl", "lxc", "bhyve", "vmx", "vz", "openvz", "vbox", "hyperv", "ch", "test"})
+DRIVERS = sorted(ALL_DRIVERS)
 
 
 class PathProblem(Exception):
     """A path that cannot be linted (missing, unreadable): reported, the others still run."""
 
 
-def _split(values: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(part.strip() for value in values for part in value.split(",") if part.strip())
+def _selectors(values: tuple[str, ...], option: str) -> frozenset[str]:
+    """Rule selectors from repeated, comma-separated options; one that selects nothing is a usage error."""
+    selectors = frozenset(part.strip() for value in values for part in value.split(",") if part.strip())
+    for selector in sorted(selectors):
+        problem = config.selector_problem(selector)
+        if problem is not None:
+            raise click.BadParameter(problem, param_hint=option)
+    return selectors
 
 
-def _check_selectors(selectors: frozenset[str], option: str) -> None:
-    for selector in selectors:
-        if lookup(selector) is None and not any(r.code.startswith(selector.upper()) for r in REGISTRY.values()):
-            raise click.BadParameter(f"no rule is named or coded '{selector}' (see 'domlint rules')", param_hint=option)
+def _version(_context: click.Context, _parameter: click.Parameter, value: str | None) -> config.Version | None:
+    """--libvirt-version read as the configuration's `libvirt-version` is: the same texts pass and fail."""
+    if value is None:
+        return None
+    try:
+        return config.parse_version(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
 
 
-def _walk(folder: Path) -> Iterator[Path]:
-    """`*.xml` under a folder, sorted, skipping hidden folders and never looping on symlinks."""
+class _Walk(Protocol):
+    """Which folders a folder walk enters and which files it lints (`config.Resolver` for `check`)."""
+
+    def enters(self, folder: Path) -> bool: ...
+
+    def walks(self, file: Path) -> bool: ...
+
+
+class _XmlFiles:
+    """Every `*.xml`: `validate` reads no configuration."""
+
+    def enters(self, folder: Path) -> bool:
+        return True
+
+    def walks(self, file: Path) -> bool:
+        return file.name.endswith(".xml")
+
+
+def _walk(folder: Path, walk: _Walk) -> Iterator[Path]:
+    """The files to lint under a folder, sorted, skipping hidden and excluded folders and never looping on symlinks."""
+    if not walk.enters(folder):
+        return
     seen: set[str] = set()
     for directory, subdirectories, files in os.walk(folder, followlinks=True):
         real = os.path.realpath(directory)
@@ -45,15 +77,21 @@ def _walk(folder: Path) -> Iterator[Path]:
             subdirectories[:] = []
             continue
         seen.add(real)
-        subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
-        for name in sorted(files):
-            if name.endswith(".xml"):
-                yield Path(directory) / name
+        here = Path(directory)
+        subdirectories[:] = sorted(d for d in subdirectories if not d.startswith(".") and walk.enters(here / d))
+        yield from (here / name for name in sorted(files) if walk.walks(here / name))
 
 
 def _read(path: Path) -> bytes:
+    """A regular file's bytes, at most one past the size limit (the engine reports the excess).
+
+    Devices and pipes are refused: reading one could block forever or never end.
+    """
     try:
-        return path.read_bytes()
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise PathProblem(f"{path}: not a regular file")
+        with path.open("rb") as handle:
+            return handle.read(MAX_DOCUMENT_BYTES + 1)
     except FileNotFoundError:
         raise PathProblem(f"{path}: no such file or directory") from None
     except IsADirectoryError:
@@ -62,21 +100,23 @@ def _read(path: Path) -> bytes:
         raise PathProblem(f"{path}: cannot read: {error.strerror or error}") from None
 
 
-def _inputs(paths: tuple[str, ...], stdin_filename: str | None) -> Iterator[tuple[str, bytes | PathProblem]]:
+def _inputs(paths: tuple[str, ...], stdin_filename: str | None, walk: _Walk) -> Iterator[tuple[str, Path | None, bytes | PathProblem]]:
+    """(name to report, where it is for the configuration, contents); standard input without a name is nowhere (None)."""
     for name in paths:
         if name == "-":
             label = stdin_filename or "<stdin>"
+            location = Path(stdin_filename) if stdin_filename else None
             if sys.stdin is None:
-                yield label, PathProblem(f"{label}: standard input is closed")
+                yield label, location, PathProblem(f"{label}: standard input is closed")
             else:
-                yield label, sys.stdin.buffer.read()
+                yield label, location, sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1)
             continue
         path = Path(name)
         if path.is_dir():
-            for file in _walk(path):
-                yield str(file), _try_read(file)
+            for file in _walk(path, walk):
+                yield str(file), file, _try_read(file)
         else:
-            yield name, _try_read(path)
+            yield name, path, _try_read(path)
 
 
 def _try_read(path: Path) -> bytes | PathProblem:
@@ -138,7 +178,8 @@ def _output_options(command: Callable[..., None]) -> Callable[..., None]:
 def _report(
     paths: tuple[str, ...],
     stdin_filename: str | None,
-    check_one: Callable[[bytes, str], engine.Result],
+    walk: _Walk,
+    check_one: Callable[[bytes, str, Path | None], engine.Result],
     output_format: str,
     fail_on: str,
     color: str,
@@ -147,12 +188,12 @@ def _report(
     """Check every input, print the report, exit with the documented code."""
     results: list[engine.Result] = []
     path_problems = False
-    for name, data in _inputs(paths, stdin_filename):
+    for name, location, data in _inputs(paths, stdin_filename, walk):
         if isinstance(data, PathProblem):
             click.echo(f"domlint: error: {data}", err=True)
             path_problems = True
             continue
-        results.append(check_one(data, name))
+        results.append(check_one(data, name, location))
     use_color = color == "always" or (color == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
     text = FORMATS[output_format](results, use_color)
     if output_format in SUMMARISED_FORMATS and not quiet:
@@ -165,26 +206,43 @@ def _report(
 
 @main.command()
 @_output_options
-@click.option("--select", multiple=True, metavar="RULES", help="Only these rules (names, codes or code prefixes; comma-separated).")
-@click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (names, codes or code prefixes).")
-@click.option("--driver", type=click.Choice(DRIVERS), help="The libvirt driver to judge by (default: from <domain type>).")
+@click.option("--select", multiple=True, metavar="RULES", help="Only these rules (names, codes or code prefixes); replaces the config's.")
+@click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (names, codes or code prefixes); adds to the config's.")
+@click.option("--driver", type=click.Choice(DRIVERS), help="The libvirt driver to judge by (default: config, else <domain type>).")
+@click.option("--libvirt-version", metavar="X.Y[.Z]", callback=_version, help="The libvirt release the domains are for.")
+@click.option(
+    "--config", "config_file", type=click.Path(path_type=Path), metavar="FILE", help="Use this configuration file for every path."
+)
+@click.option("--no-config", is_flag=True, help="Ignore every configuration file.")
 def check(
     paths: tuple[str, ...],
     output_format: str,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     driver: str | None,
+    libvirt_version: config.Version | None,
+    config_file: Path | None,
+    no_config: bool,
     fail_on: str,
     stdin_filename: str | None,
     color: str,
     quiet: bool,
 ) -> None:
-    """Lint domain XML files, folders (all *.xml inside) or '-' for standard input."""
-    selected, ignored = _split(select), _split(ignore)
-    _check_selectors(selected, "--select")
-    _check_selectors(ignored, "--ignore")
-    options = engine.Options(select=selected, ignore=ignored, driver=driver)
-    _report(paths, stdin_filename, lambda data, name: engine.lint(data, name, options), output_format, fail_on, color, quiet)
+    """Lint domain XML files, folders (the *.xml inside, or what the configuration includes) or '-' for standard input."""
+    if config_file is not None and no_config:
+        raise click.UsageError("--config and --no-config cannot be used together")
+    overrides = config.Overrides(_selectors(select, "--select"), _selectors(ignore, "--ignore"), driver, libvirt_version)
+    try:
+        resolver = config.Resolver(overrides, config_file, isolated=no_config)
+
+        def check_one(data: bytes, name: str, location: Path | None) -> engine.Result:
+            options = resolver.options_for(location)
+            return engine.lint(data, name, options)
+
+        _report(paths, stdin_filename, resolver, check_one, output_format, fail_on, color, quiet)
+    except config.ConfigError as error:
+        click.echo(f"domlint: error: {error}", err=True)
+        sys.exit(EXIT_ERROR)
 
 
 @main.command()
@@ -211,7 +269,16 @@ def validate(
     except grammars.GrammarError as error:
         click.echo(f"domlint: error: {error}", err=True)
         sys.exit(EXIT_ERROR)
-    _report(paths, stdin_filename, lambda data, name: engine.validate(data, name, validator), output_format, fail_on, color, quiet)
+    _report(
+        paths,
+        stdin_filename,
+        _XmlFiles(),
+        lambda data, name, _: engine.validate(data, name, validator),
+        output_format,
+        fail_on,
+        color,
+        quiet,
+    )
 
 
 @main.command()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from collections.abc import Iterable
 
 from lxml import etree
 
-from . import schema, suppressions
+from . import schema, suppressions, xmlfeatures
 from .diagnostics import Diagnostic, Severity, Span
 from .document import Document, Source, XmlSyntaxError
 from .grammars import Validator
@@ -48,17 +48,29 @@ LINTED_ROOTS = ("domain", "os")
 
 @dataclass(frozen=True)
 class Options:
-    """What to check. `select`/`ignore` hold rule names, codes or code prefixes."""
+    """What to check and how to rate it, for one file (config.py merges files and command line into it).
+
+    `select`/`ignore` hold rule names, codes or code prefixes. `severity` maps rule names to the
+    severity a project wants instead of the rule's own. `libvirt_version` is the libvirt the
+    domain is meant for (None: the newest).
+    """
 
     select: frozenset[str] = frozenset()
     ignore: frozenset[str] = frozenset()
     driver: str | None = None
+    libvirt_version: tuple[int, int, int] | None = None
+    severity: dict[str, Severity] = field(default_factory=dict, hash=False)
 
     def enabled(self, rule: Rule) -> bool:
         def matches(entries: frozenset[str]) -> bool:
             return rule.name in entries or any(rule.code.startswith(entry.upper()) for entry in entries)
 
         return (not self.select or matches(self.select)) and not matches(self.ignore)
+
+    def rated(self, diagnostic: Diagnostic) -> Diagnostic:
+        """The diagnostic with the configured severity, so the output and --fail-on both see it."""
+        wanted = self.severity.get(diagnostic.name, diagnostic.severity)
+        return diagnostic if wanted is diagnostic.severity else replace(diagnostic, severity=wanted)
 
 
 @dataclass
@@ -79,10 +91,13 @@ def lint(data: bytes, path: str, options: Options = Options()) -> Result:
     root = document.root
     if etree.QName(root).namespace or etree.QName(root).localname not in LINTED_ROOTS:
         return Result(path, skipped=True, source=document)
+    ignored_features, checkable = xmlfeatures.check(document)
+    if not checkable:
+        return _selected(Result(path, ignored_features, source=document), options)
     grammar = [_from_issue(document, issue) for issue in schema.bundled_schema().validate(document)]
     rules = list(_run_rules(document, _context(root, options)))
     covered = {d.span for d in rules}
-    diagnostics = suppressions.apply(document, [d for d in grammar if d.span not in covered] + rules)
+    diagnostics = suppressions.apply(document, ignored_features + [d for d in grammar if d.span not in covered] + rules)
     return _selected(Result(path, diagnostics, source=document), options)
 
 
@@ -96,7 +111,9 @@ def validate(data: bytes, path: str, validator: Validator, options: Options = Op
 
 
 def _parse(data: bytes, path: str) -> Document | Result:
-    """The parsed document, or the result that reports why it is not well formed."""
+    """The parsed document, or the result that reports why it is too large or not well formed."""
+    if len(data) > xmlfeatures.MAX_DOCUMENT_BYTES:
+        return Result(path, [xmlfeatures.too_large(path, len(data))])
     try:
         return Document(path, data)
     except XmlSyntaxError as error:
@@ -105,8 +122,8 @@ def _parse(data: bytes, path: str) -> Document | Result:
 
 
 def _selected(result: Result, options: Options) -> Result:
-    """Only the diagnostics of enabled rules, sorted."""
-    kept = [d for d in result.diagnostics if options.enabled(REGISTRY[d.name])]
+    """Only the diagnostics of enabled rules, rated as configured, sorted."""
+    kept = [options.rated(d) for d in result.diagnostics if options.enabled(REGISTRY[d.name])]
     return Result(result.path, sorted(kept, key=Diagnostic.sort_key), result.skipped, result.source)
 
 

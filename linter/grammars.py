@@ -128,11 +128,18 @@ class _LogValidator:
 
 class _Xsd11Validator:
     def __init__(self, path: Path) -> None:
+        import warnings
+
         import xmlschema  # heavy: only when an XSD 1.1 grammar is used
 
         try:
-            self._schema = xmlschema.XMLSchema11(str(path))
-        except (xmlschema.XMLSchemaException, etree.XMLSyntaxError) as error:
+            with warnings.catch_warnings():
+                # A grammar may not fetch anything (allow="local"), nor expand entities; a part
+                # it cannot load is an error, not a warning on standard error.
+                warnings.simplefilter("error", xmlschema.XMLSchemaIncludeWarning)
+                warnings.simplefilter("error", xmlschema.XMLSchemaImportWarning)
+                self._schema = xmlschema.XMLSchema11(str(path), allow="local", defuse="always")
+        except (xmlschema.XMLSchemaException, xmlschema.XMLResourceError, Warning, etree.XMLSyntaxError) as error:
             raise GrammarError(f"{path}: the grammar does not compile: {str(error).splitlines()[0]}") from None
 
     def validate(self, document: Document) -> list[Issue]:

@@ -13,8 +13,5 @@ from .common import diagnostics, one_line
 
 
 def render(results: list[Result], color: bool = False) -> str:
-    lines = [
-        f"{one_line(d.path)}:{d.span.line}:{d.span.column}: {d.code} {d.name} {one_line(d.message)}"
-        for _, d in diagnostics(results)
-    ]
+    lines = [f"{one_line(d.path)}:{d.span.line}:{d.span.column}: {d.code} {d.name} {one_line(d.message)}" for _, d in diagnostics(results)]
     return "".join(line + "\n" for line in lines)

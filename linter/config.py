@@ -1,0 +1,438 @@
+"""Configuration files: found by walking up from each linted file, validated, merged with the command line.
+
+`domlint.toml` and `.domlint.toml` hold the keys at top level; `pyproject.toml` counts only when
+it has a `[tool.domlint]` table. Every mistake is a `ConfigError` that names the file and the
+key: a setting that is silently dropped would lint the wrong thing without anyone noticing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from .diagnostics import Severity
+from .engine import DRIVER_OF_DOMAIN_TYPE, Options
+from .rules import ALL_DRIVERS, REGISTRY, lookup
+
+# Looked for in this order in each folder, from the linted file's folder up to the root.
+FILE_NAMES = ("domlint.toml", ".domlint.toml", "pyproject.toml")
+KEYS = ("select", "ignore", "severity", "driver", "libvirt-version", "include", "exclude", "per-file-ignores")
+Version = tuple[int, int, int]
+
+
+class ConfigError(Exception):
+    """A configuration that cannot be used; the message names the file (and the key or position)."""
+
+
+class Glob:
+    """A path pattern relative to a configuration file's folder.
+
+    `*` and `?` stay within one folder name, `**` spans folders, `[...]` is a character class.
+    A pattern without a `/` matches a name at any depth (like .gitignore); a leading `/` anchors
+    it to the configuration's folder.
+    """
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        body = (pattern[2:] if pattern.startswith("./") else pattern).rstrip("/")
+        if not body.strip("/"):
+            raise ValueError(f"empty pattern '{pattern}'")
+        if body.startswith("/"):
+            body = body.lstrip("/")
+        elif "/" not in body:
+            body = "**/" + body
+        self._regex = re.compile(_translate(body))
+
+    def matches(self, relative: str) -> bool:
+        """Whether the pattern matches this '/'-separated relative path exactly."""
+        return self._regex.fullmatch(relative) is not None
+
+    def covers(self, relative: str) -> bool:
+        """Whether the pattern matches the path or a folder above it (an excluded folder excludes its contents)."""
+        parts = relative.split("/")
+        return any(self.matches("/".join(parts[:end])) for end in range(1, len(parts) + 1))
+
+    def __repr__(self) -> str:
+        return f"Glob({self.pattern!r})"
+
+
+def _translate(pattern: str) -> str:
+    """The regular expression of a glob: `**` segments span folders, the rest stays in one segment."""
+    segments = pattern.split("/")
+    regex, separator = "", ""
+    for index, segment in enumerate(segments):
+        if segment != "**":
+            regex += separator + _segment(segment)
+            separator = "/"
+        elif index == len(segments) - 1:
+            regex += "(?:/.*)?" if separator else ".*"  # `a/**` is `a` and everything below it
+        else:
+            regex += separator + "(?:.*/)?"
+            separator = ""
+    return regex
+
+
+def _segment(segment: str) -> str:
+    """One folder or file name's pattern: `*`, `?` and `[...]` never match a `/`."""
+    out, index = [], 0
+    while index < len(segment):
+        char = segment[index]
+        index += 1
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "[" and (end := _class_end(segment, index)) > 0:
+            body = segment[index:end]
+            negate = body[:1] in ("!", "^")
+            members = "".join("\\" + c if c in "\\[]^&~|" else c for c in body[negate:])
+            out.append(("[^/" if negate else "[") + members + "]")
+            index = end + 1
+        else:
+            out.append(re.escape(char))
+    return "".join(out)
+
+
+def _class_end(segment: str, start: int) -> int:
+    """The index of the `]` closing a class that opens before `start`, or -1 (then `[` is literal)."""
+    index = start + (segment[start : start + 1] in ("!", "^"))
+    index += segment[index : index + 1] == "]"  # a leading `]` is a member
+    return segment.find("]", index)
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What the command line says. It wins over the files: see README, "Configuration"."""
+
+    select: frozenset[str] = frozenset()  # empty: not given, the configuration's select stays
+    ignore: frozenset[str] = frozenset()  # added to the configuration's ignore
+    driver: str | None = None
+    libvirt_version: Version | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    """One validated configuration; `folder` is where its patterns are relative to."""
+
+    folder: Path
+    select: frozenset[str] = frozenset()
+    ignore: frozenset[str] = frozenset()
+    severity: dict[str, Severity] = field(default_factory=dict)  # rule name -> severity
+    driver: str | None = None
+    libvirt_version: Version | None = None
+    include: tuple[Glob, ...] = (Glob("**/*.xml"),)
+    exclude: tuple[Glob, ...] = ()
+    per_file_ignores: tuple[tuple[Glob, frozenset[str]], ...] = ()
+
+    def options(self, file: Path | None, overrides: Overrides) -> Options:
+        """The engine's options for one file (None: standard input without a name)."""
+        ignore = self.ignore | overrides.ignore
+        if file is not None and self.per_file_ignores:
+            relative = self._relative(file)
+            ignore = ignore.union(*(rules for glob, rules in self.per_file_ignores if glob.covers(relative)))
+        return Options(
+            select=overrides.select or self.select,
+            ignore=ignore,
+            driver=overrides.driver or self.driver,
+            libvirt_version=overrides.libvirt_version or self.libvirt_version,
+            severity=self.severity,
+        )
+
+    def excludes(self, path: Path) -> bool:
+        """Whether a folder walk leaves out this file or folder."""
+        return self._excluded(self._relative(path))
+
+    def includes(self, file: Path) -> bool:
+        """Whether a folder walk lints this file."""
+        relative = self._relative(file)
+        return any(glob.matches(relative) for glob in self.include) and not self._excluded(relative)
+
+    def _excluded(self, relative: str) -> bool:
+        return any(glob.covers(relative) for glob in self.exclude)
+
+    def _relative(self, path: Path) -> str:
+        """`path` relative to the configuration's folder, '/'-separated (with '..' when outside it)."""
+        absolute, prefix = os.path.abspath(path), os.path.join(self.folder, "")
+        if absolute.startswith(prefix):  # the usual case, without relpath's cost (it shows on a large folder walk)
+            return absolute[len(prefix) :].replace(os.sep, "/")
+        return os.path.relpath(absolute, self.folder).replace(os.sep, "/")
+
+
+class Resolver:
+    """Which configuration applies to each file and folder: the nearest file up the tree, found once per folder."""
+
+    def __init__(self, overrides: Overrides = Overrides(), config_file: Path | None = None, isolated: bool = False) -> None:
+        self.overrides = overrides
+        self._fixed: Config | None = None
+        if isolated:
+            self._fixed = Config(folder=Path.cwd())
+        elif config_file is not None:
+            self._fixed = load(config_file)
+        self._by_folder: dict[str, Config] = {}
+
+    def config_for(self, folder: Path) -> Config:
+        """The configuration that governs the files in `folder`."""
+        return self._fixed if self._fixed is not None else self._nearest(os.path.abspath(folder))
+
+    def options_for(self, file: Path | None) -> Options:
+        """The engine's options for one file; None is standard input without a name (the current folder's configuration)."""
+        return self.config_for(file.parent if file is not None else Path.cwd()).options(file, self.overrides)
+
+    def enters(self, folder: Path) -> bool:
+        """Whether a folder walk goes into `folder`: the configuration around it decides."""
+        absolute = Path(os.path.abspath(folder))
+        return not self.config_for(absolute.parent).excludes(absolute)
+
+    def walks(self, file: Path) -> bool:
+        """Whether a folder walk lints `file`: its own folder's configuration decides."""
+        return self.config_for(file.parent).includes(file)
+
+    def _nearest(self, folder: str) -> Config:
+        if folder not in self._by_folder:
+            parent = os.path.dirname(folder)
+            found = _load_from(folder)
+            if found is None:
+                found = self._nearest(parent) if parent != folder else Config(folder=Path(folder))
+            self._by_folder[folder] = found
+        return self._by_folder[folder]
+
+
+def load(path: Path) -> Config:
+    """The configuration in `path` (`--config`): a pyproject.toml without `[tool.domlint]` is an error here."""
+    found = _read(path)
+    if found is None:
+        raise ConfigError(f"{path}: no [tool.domlint] table")
+    return found
+
+
+def _load_from(folder: str) -> Config | None:
+    """The first file of `folder` that configures domlint, or None."""
+    for name in FILE_NAMES:
+        path = Path(folder, name)
+        found = _read(path) if path.is_file() else None
+        if found is not None:
+            return found
+    return None
+
+
+def _read(path: Path) -> Config | None:
+    """`[tool.domlint]` of a pyproject.toml (None when it has none), the top level of any other file."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
+    if path.name == "pyproject.toml" and b"domlint" not in data:
+        return None  # another tool's file: not parsed, so no TOML parser is imported and its mistakes are not ours
+    table = _domlint_table(path, _parse_toml(path, data))
+    return None if table is None else _validated(path, table)
+
+
+def _parse_toml(path: Path, data: bytes) -> dict[str, Any]:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: invalid TOML: the file is not UTF-8 text") from None
+    toml = _toml_module()
+    try:
+        return toml.loads(text)
+    except toml.TOMLDecodeError as error:
+        raise _syntax_error(path, text, str(error)) from None
+
+
+def _toml_module() -> ModuleType:
+    """tomllib where Python has it (3.11+), else the tomli package it came from; imported only when a file is read."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+
+        return tomllib
+    import tomli
+
+    return tomli
+
+
+_POSITION = re.compile(r" \(at (?:line (\d+), column (\d+)|end of document)\)$")
+
+
+def _syntax_error(path: Path, text: str, message: str) -> ConfigError:
+    """`FILE:LINE:COLUMN: invalid TOML: ...`, from the position the TOML parser puts in its message."""
+    found = _POSITION.search(message)
+    if found is None:
+        return ConfigError(f"{path}: invalid TOML: {message}")
+    if found.group(1):
+        line, column = int(found.group(1)), int(found.group(2))
+    else:
+        line, column = text.count("\n") + 1, len(text) - text.rfind("\n")
+    return ConfigError(f"{path}:{line}:{column}: invalid TOML: {message[: found.start()]}")
+
+
+def _domlint_table(path: Path, document: dict[str, Any]) -> dict[str, Any] | None:
+    """domlint's keys: the whole file, or `[tool.domlint]` of a pyproject.toml (None when it has none)."""
+    if path.name != "pyproject.toml":
+        return document
+    tool = document.get("tool")
+    table = tool.get("domlint") if isinstance(tool, dict) else None
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(f"{path}: 'tool.domlint' must be a table, not {_kind(table)}")
+    return table
+
+
+def _validated(path: Path, table: dict[str, Any]) -> Config:
+    """The Config of one table, or a ConfigError about its first mistake."""
+    for key in table:
+        if key not in KEYS:
+            raise ConfigError(f"{path}: unknown key '{key}'{_did_you_mean(key, KEYS)}")
+    read = _Reader(path)
+    settings: dict[str, Any] = {"folder": Path(os.path.abspath(path.parent))}
+    for key in ("select", "ignore"):
+        if key in table:
+            settings[key] = read.selectors(key, table[key])
+    if "severity" in table:
+        settings["severity"] = read.severities(table["severity"])
+    if "driver" in table:
+        settings["driver"] = read.checked("driver", table["driver"], driver_problem)
+    if "libvirt-version" in table:
+        settings["libvirt_version"] = parse_version(read.checked("libvirt-version", table["libvirt-version"], version_problem))
+    for key in ("include", "exclude"):
+        if key in table:
+            settings[key] = tuple(read.glob(key, pattern) for pattern in read.strings(key, table[key]))
+    if "per-file-ignores" in table:
+        patterns = read.table("per-file-ignores", table["per-file-ignores"])
+        settings["per_file_ignores"] = tuple(
+            (read.glob("per-file-ignores", pattern), read.selectors(_dotted("per-file-ignores", pattern), rules))
+            for pattern, rules in patterns.items()
+        )
+    return Config(**settings)
+
+
+class _Reader:
+    """Type and value checks of one file's keys; each error names the file and the (dotted) key."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def invalid(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(f"{self.path}: '{key}': {problem}")
+
+    def wrong_type(self, key: str, expected: str, value: object) -> ConfigError:
+        return ConfigError(f"{self.path}: '{key}' must be {expected}, not {_kind(value)}")
+
+    def table(self, key: str, value: object) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.wrong_type(key, "a table", value)
+        return value
+
+    def strings(self, key: str, value: object) -> list[str]:
+        if not isinstance(value, list):
+            raise self.wrong_type(key, "a list of strings", value)
+        for number, item in enumerate(value, 1):
+            if not isinstance(item, str):
+                raise ConfigError(f"{self.path}: '{key}' must be a list of strings, but item {number} is {_kind(item)}")
+        return value
+
+    def checked(self, key: str, value: object, problem: Callable[[str], str | None]) -> str:
+        """`value` when it is a string in which `problem` finds nothing wrong."""
+        if not isinstance(value, str):
+            raise self.wrong_type(key, "a string", value)
+        found = problem(value)
+        if found is not None:
+            raise self.invalid(key, found)
+        return value
+
+    def selectors(self, key: str, value: object) -> frozenset[str]:
+        return frozenset(self.checked(key, selector, selector_problem) for selector in self.strings(key, value))
+
+    def glob(self, key: str, pattern: str) -> Glob:
+        try:
+            return Glob(pattern)
+        except ValueError as error:
+            raise self.invalid(key, str(error)) from None
+
+    def severities(self, value: object) -> dict[str, Severity]:
+        """Rule name or code -> severity, keyed by rule name; one rule given twice (by name and code) is an error."""
+        severities: dict[str, Severity] = {}
+        given_as: dict[str, str] = {}
+        for key, level in self.table("severity", value).items():
+            found = lookup(key)
+            if found is None:
+                raise self.invalid("severity", _no_rule(key))
+            text = self.checked(_dotted("severity", key), level, severity_problem)
+            if found.name in given_as:
+                raise self.invalid("severity", f"{found.code} {found.name} is given twice ('{given_as[found.name]}' and '{key}')")
+            given_as[found.name] = key
+            severities[found.name] = Severity(text)
+        return severities
+
+
+def selector_problem(selector: str) -> str | None:
+    """What is wrong with a rule selector (a name, code or code prefix), or None when it selects rules."""
+    if selector and (lookup(selector) or any(rule.code.startswith(selector.upper()) for rule in REGISTRY.values())):
+        return None
+    return _no_rule(selector)
+
+
+def _no_rule(selector: str) -> str:
+    hint = _did_you_mean(selector, REGISTRY) or " (see 'domlint rules')"
+    return f"no rule is named or coded '{selector}'{hint}"
+
+
+def severity_problem(text: str) -> str | None:
+    """What is wrong with a severity name, or None."""
+    if text in {severity.value for severity in Severity}:
+        return None
+    return f"unknown severity '{text}' (expected 'error', 'warning' or 'info')"
+
+
+def driver_problem(driver: str) -> str | None:
+    """What is wrong with a driver name, or None; a domain type (kvm, xen) suggests its driver."""
+    if driver in ALL_DRIVERS:
+        return None
+    implied = DRIVER_OF_DOMAIN_TYPE.get(driver.lower())
+    hint = f" (did you mean '{implied}'?)" if implied else _did_you_mean(driver, ALL_DRIVERS)
+    return f"unknown driver '{driver}'" + (hint or f" (expected one of {', '.join(sorted(ALL_DRIVERS))})")
+
+
+_VERSION = re.compile(r"([0-9]+)\.([0-9]+)(?:\.([0-9]+))?")
+
+
+def version_problem(text: str) -> str | None:
+    """What is wrong with a libvirt version, or None when it is X.Y or X.Y.Z."""
+    if _VERSION.fullmatch(text):
+        return None
+    return f"invalid libvirt version '{text}' (expected X.Y or X.Y.Z, e.g. 9.0 or 10.5.0)"
+
+
+def parse_version(text: str) -> Version:
+    """'9.0' -> (9, 0, 0), so versions compare as tuples; ValueError for anything but X.Y or X.Y.Z."""
+    found = _VERSION.fullmatch(text)
+    if found is None:
+        raise ValueError(version_problem(text))
+    major, minor, micro = found.groups()
+    return int(major), int(minor), int(micro or 0)
+
+
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """` (did you mean 'x'?)` for the closest choice, or ''."""
+    import difflib
+
+    close = difflib.get_close_matches(word, sorted(choices), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _dotted(*keys: str) -> str:
+    """A key path as TOML writes it: `per-file-ignores."hosts/*.xml"`."""
+    return ".".join(key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key) for key in keys)
+
+
+def _kind(value: object) -> str:
+    """The TOML name of a value's type, with its article: 'a string', 'an integer'."""
+    if isinstance(value, bool):
+        return "a boolean"
+    kinds = {str: "a string", int: "an integer", float: "a float", list: "an array", dict: "a table"}
+    return next((name for kind, name in kinds.items() if isinstance(value, kind)), "a date or time")
