@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 import os
 import stat
 import sys
@@ -16,6 +17,8 @@ from . import config, engine, grammars
 from .diagnostics import Severity
 from .formats import FORMATS, SUMMARISED_FORMATS
 from .formats.full import summary
+from .formats.statistics import render as render_statistics
+from .progress import Progress
 from .grammar import schema_path
 from .xmlfeatures import MAX_DOCUMENT_BYTES
 from .rules import ALL_DRIVERS, REGISTRY, drivers_label, lookup
@@ -169,10 +172,22 @@ def _output_options(command: Callable[..., None]) -> Callable[..., None]:
                 help="Colour the full format (auto: on a terminal, unless NO_COLOR is set).",
             ),
             click.option("--quiet", "-q", is_flag=True, help="Print diagnostics only, without the summary line."),
+            click.option("--statistics", is_flag=True, help="Print how many diagnostics each rule gave instead of the diagnostics."),
         ]
     ):
         command = option(command)
     return command
+
+
+@dataclass(frozen=True)
+class Reporting:
+    """How a run reports: the options `check` and `validate` share."""
+
+    output_format: str
+    fail_on: str
+    color: str
+    quiet: bool
+    statistics: bool
 
 
 def _report(
@@ -180,26 +195,28 @@ def _report(
     stdin_filename: str | None,
     walk: _Walk,
     check_one: Callable[[bytes, str, Path | None], engine.Result],
-    output_format: str,
-    fail_on: str,
-    color: str,
-    quiet: bool,
+    reporting: Reporting,
 ) -> None:
     """Check every input, print the report, exit with the documented code."""
     results: list[engine.Result] = []
     path_problems = False
+    progress = Progress(sys.stderr)
     for name, location, data in _inputs(paths, stdin_filename, walk):
         if isinstance(data, PathProblem):
+            progress.finish()
             click.echo(f"domlint: error: {data}", err=True)
             path_problems = True
             continue
         results.append(check_one(data, name, location))
+        progress.advance(name)
+    progress.finish()
+    color = reporting.color
     use_color = color == "always" or (color == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
-    text = FORMATS[output_format](results, use_color)
-    if output_format in SUMMARISED_FORMATS and not quiet:
+    text = render_statistics(results) if reporting.statistics else FORMATS[reporting.output_format](results, use_color)
+    if (reporting.statistics or reporting.output_format in SUMMARISED_FORMATS) and not reporting.quiet:
         text += summary(results) + "\n"
     click.echo(text, nl=False, color=use_color)
-    threshold = Severity(fail_on).rank
+    threshold = Severity(reporting.fail_on).rank
     failed = any(d.severity.rank >= threshold for r in results for d in r.diagnostics)
     sys.exit(EXIT_ERROR if path_problems else EXIT_FINDINGS if failed else EXIT_CLEAN)
 
@@ -227,6 +244,7 @@ def check(
     stdin_filename: str | None,
     color: str,
     quiet: bool,
+    statistics: bool,
 ) -> None:
     """Lint domain XML files, folders (the *.xml inside, or what the configuration includes) or '-' for standard input."""
     if config_file is not None and no_config:
@@ -239,7 +257,7 @@ def check(
             options = resolver.options_for(location)
             return engine.lint(data, name, options)
 
-        _report(paths, stdin_filename, resolver, check_one, output_format, fail_on, color, quiet)
+        _report(paths, stdin_filename, resolver, check_one, Reporting(output_format, fail_on, color, quiet, statistics))
     except config.ConfigError as error:
         click.echo(f"domlint: error: {error}", err=True)
         sys.exit(EXIT_ERROR)
@@ -262,6 +280,7 @@ def validate(
     stdin_filename: str | None,
     color: str,
     quiet: bool,
+    statistics: bool,
 ) -> None:
     """Validate any XML files against any grammar, with domlint's positions and formats."""
     try:
@@ -274,10 +293,7 @@ def validate(
         stdin_filename,
         _XmlFiles(),
         lambda data, name, _: engine.validate(data, name, validator),
-        output_format,
-        fail_on,
-        color,
-        quiet,
+        Reporting(output_format, fail_on, color, quiet, statistics),
     )
 
 

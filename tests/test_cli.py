@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -13,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from domlint.cli import main
+from domlint.progress import Progress
 
 from .conftest import FIXTURES
 
@@ -208,3 +210,39 @@ def test_binary_source_line_is_shown_printable(tmp_path: Path) -> None:
     _, out, _ = run("check", str(binary))
     assert "\x1b" not in out and "\x00" not in out
     assert "1 | \ufffd\ufffd[31mx\ufffd" in out
+
+
+def test_statistics_counts_per_rule() -> None:
+    code, out, _ = run("check", "--statistics", str(BROKEN), str(WARNING_ONLY))
+    assert code == 1
+    assert out == (
+        "2  OS101  useserial-requires-serial (warning)\n"
+        "1  OS003  unknown-attribute (error)\n"
+        "1  OS004  invalid-value (error)\n"
+        "1  OS102  reboot-timeout-range (error)\n"
+        "1  OS601  smbios-sysinfo-missing (warning)\n"
+        "2 files, 3 errors, 3 warnings, 0 skipped\n"
+    )
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_only_on_a_terminal_for_long_runs_and_erased() -> None:
+    now = [0.0]
+    terminal = _Terminal()
+    progress = Progress(terminal, clock=lambda: now[0])
+    progress.advance("a.xml")  # before the first second: nothing
+    now[0] = 1.5
+    progress.advance("b.xml")
+    now[0] = 1.55
+    progress.advance("c.xml")  # within 0.1 s of the last line: nothing
+    progress.finish()
+    assert terminal.getvalue() == "\r\x1b[Kdomlint: 2 files checked, now b.xml\r\x1b[K"
+    piped = io.StringIO()
+    quiet = Progress(piped, clock=lambda: now[0] + 10)
+    quiet.advance("a.xml")
+    quiet.finish()
+    assert piped.getvalue() == ""
