@@ -36,6 +36,37 @@ class Span:
 
 
 @dataclass(frozen=True)
+class TextEdit:
+    """Replace the text in `span` with `new_text` (an empty span inserts, empty text deletes)."""
+
+    span: Span
+    new_text: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A safe, mechanical correction: what it does in a few words, and its edits."""
+
+    title: str
+    edits: tuple[TextEdit, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "edits": [
+                {
+                    "line": e.span.line,
+                    "column": e.span.column,
+                    "end_line": e.span.end_line,
+                    "end_column": e.span.end_column,
+                    "new_text": e.new_text,
+                }
+                for e in self.edits
+            ],
+        }
+
+
+@dataclass(frozen=True)
 class Diagnostic:
     """One problem found in one document, with the exact place it was found."""
 
@@ -46,6 +77,7 @@ class Diagnostic:
     severity: Severity
     message: str
     help: str | None = None
+    fix: Fix | None = None
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.span.line, self.span.column, self.code)
@@ -65,4 +97,6 @@ class Diagnostic:
         }
         if self.help:
             record["help"] = self.help
+        if self.fix:
+            record["fix"] = self.fix.to_dict()
         return record

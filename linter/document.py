@@ -133,8 +133,43 @@ class Document(Source):
         if len(tags) == len(self._elements):
             self._tags = dict(zip(self._elements, tags))
         self._tag_starts = [tag.start for tag in tags] if self._tags else []
+        self._tag_at = {tag.start: tag for tag in tags} if self._tags else {}
 
     # Regions -------------------------------------------------------------------------------------
+
+    def attribute_offsets(self, element: etree._Element, key: str) -> tuple[int, int] | None:
+        """Character offsets of an attribute, name through closing quote; None if unknown."""
+        tag = self._tags.get(element)
+        if tag is None:
+            return None
+        return next((span for raw, span in tag.attributes.items() if _qualified_key(element, raw) == key), None)
+
+    def name_end(self, element: etree._Element) -> int | None:
+        """The offset just after "<name" of the start tag."""
+        tag = self._tags.get(element)
+        return tag.name_end if tag else None
+
+    def element_extent(self, element: etree._Element) -> tuple[int, int] | None:
+        """Offsets of the whole element, from "<" of its start tag through ">" of its end tag."""
+        tag = self._tags.get(element)
+        if tag is None:
+            return None
+        if tag.self_closing:
+            return tag.start, tag.end
+        depth, position = 1, tag.end
+        while depth:
+            match = _MARKUP.search(self.text, position)
+            if match is None:
+                return None
+            if match.group().startswith("</"):
+                depth -= 1
+            elif match.group() == "<" and match.start() in self._tag_at:
+                inner = self._tag_at[match.start()]
+                depth += 0 if inner.self_closing else 1
+                position = inner.end
+                continue
+            position = match.end()
+        return tag.start, position
 
     def next_element(self, offset: int) -> tuple[etree._Element, int] | None:
         """The first element whose start tag begins at or after `offset`, with that position."""

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from lxml import etree
 
 from . import schema, suppressions, xmlfeatures
-from .diagnostics import Diagnostic, Severity, Span
+from .diagnostics import Diagnostic, Fix, Severity, Span
 from .document import Document, Source, XmlSyntaxError
 from .grammars import Validator
 from .rules import ALL_DRIVERS, REGISTRY, Context, Finding, Rule, declare
@@ -95,7 +95,7 @@ def lint(data: bytes, path: str, options: Options = Options()) -> Result:
     if not checkable:
         return _selected(Result(path, ignored_features, source=document), options)
     grammar = [_from_issue(document, issue) for issue in schema.bundled_schema().validate(document)]
-    rules = list(_run_rules(document, _context(root, options)))
+    rules = list(_run_rules(document, _context(document, options)))
     covered = {d.span for d in rules}
     diagnostics = suppressions.apply(document, ignored_features + [d for d in grammar if d.span not in covered] + rules)
     return _selected(Result(path, diagnostics, source=document), options)
@@ -127,11 +127,12 @@ def _selected(result: Result, options: Options) -> Result:
     return Result(result.path, sorted(kept, key=Diagnostic.sort_key), result.skipped, result.source)
 
 
-def _context(root: etree._Element, options: Options) -> Context:
+def _context(document: Document, options: Options) -> Context:
+    root = document.root
     if root.tag == "os":
-        return Context(root=root, domain=None, os=root, driver=options.driver)
+        return Context(root, None, root, options.driver, document, options.libvirt_version)
     driver = options.driver or DRIVER_OF_DOMAIN_TYPE.get(root.get("type", ""))
-    return Context(root=root, domain=root, os=root.find("os"), driver=driver)
+    return Context(root, root, root.find("os"), driver, document, options.libvirt_version)
 
 
 def _run_rules(document: Document, context: Context) -> Iterable[Diagnostic]:
@@ -156,13 +157,15 @@ def _span(document: Document, element: etree._Element, attribute: str | None, te
 
 def _from_finding(document: Document, rule: Rule, finding: Finding) -> Diagnostic:
     span = _span(document, finding.element, finding.attribute, finding.text)
-    return _diagnostic(rule, document.path, span, finding.message, finding.help, finding.severity)
+    return _diagnostic(rule, document.path, span, finding.message, finding.help, finding.severity, finding.fix)
 
 
 def _from_issue(document: Document, issue: schema.Issue) -> Diagnostic:
     span = _span(document, issue.element, issue.attribute, issue.text)
-    return _diagnostic(issue.rule, document.path, span, issue.message, issue.help, None)
+    return _diagnostic(issue.rule, document.path, span, issue.message, issue.help, None, issue.fix)
 
 
-def _diagnostic(rule: Rule, path: str, span: Span, message: str, help: str | None, severity: Severity | None) -> Diagnostic:
-    return Diagnostic(path, span, rule.code, rule.name, severity or rule.severity, message, help)
+def _diagnostic(
+    rule: Rule, path: str, span: Span, message: str, help: str | None, severity: Severity | None, fix: Fix | None = None
+) -> Diagnostic:
+    return Diagnostic(path, span, rule.code, rule.name, severity or rule.severity, message, help, fix)

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from lxml import etree
 
 from . import grammar as g
-from .diagnostics import Severity
+from .diagnostics import Fix, Severity
 from .document import Document
 from .rules import Rule, declare
 
@@ -105,6 +105,7 @@ class Issue:
     text: bool = False
     help: str | None = None
     subject: str | None = None  # the missing attribute's name, for near-miss matching
+    fix: Fix | None = None
 
 
 # Alternatives ------------------------------------------------------------------------------------

@@ -14,7 +14,9 @@ from collections.abc import Iterable, Iterator
 
 from lxml import etree
 
-from ..diagnostics import Severity
+from ..document import Document
+
+from ..diagnostics import Fix, Severity
 
 ALL_DRIVERS = frozenset({"qemu", "libxl", "lxc", "bhyve", "vmx", "vz", "openvz", "vbox", "hyperv", "ch", "test"})
 
@@ -33,6 +35,7 @@ class Finding:
     text: bool = False
     help: str | None = None
     severity: Severity | None = None
+    fix: Fix | None = None
 
 
 @dataclass(frozen=True)
@@ -49,12 +52,15 @@ class Rule:
 
 @dataclass
 class Context:
-    """One document as rules see it: the `<domain>` (None for a bare `<os>`), its `<os>`, the driver."""
+    """One document as rules see it: the `<domain>` (None for a bare `<os>`), its `<os>`, the
+    driver, the target libvirt version, and the document itself (for positions and fixes)."""
 
     root: etree._Element
     domain: etree._Element | None
     os: etree._Element | None
     driver: str | None
+    document: Document
+    libvirt_version: tuple[int, int, int] | None = None  # the target; None: the newest libvirt
 
     def os_type(self) -> str | None:
         """The `<type>` text exactly as libvirt reads it (no trimming), or None."""

@@ -1,0 +1,91 @@
+"""Text edits for safe fixes, and applying them: formatting and comments elsewhere stay as they are.
+
+Rules build edits with the helpers here (positions come from the document's own scan), the
+language server offers them as quick fixes, and `domlint check --fix` applies them to files.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from .diagnostics import Fix, TextEdit
+from .document import Document, Source
+
+_LINE_INDENT = re.compile(r"[ \t]*\Z")
+
+
+def _edit(document: Document, start: int, end: int, text: str) -> TextEdit:
+    return TextEdit(document.span(start, end), text)
+
+
+def delete_element(document: Document, element: etree._Element) -> TextEdit | None:
+    """Remove an element; when it stands alone on its line, the whole line goes."""
+    extent = document.element_extent(element)
+    if extent is None:
+        return None
+    start, end = extent
+    line_start = document.text.rfind("\n", 0, start) + 1
+    line_end = document.text.find("\n", end)
+    alone = _LINE_INDENT.match(document.text, line_start, start) and document.text[end : line_end if line_end >= 0 else None].strip() == ""
+    if alone and line_end >= 0:
+        return _edit(document, line_start, line_end + 1, "")
+    return _edit(document, start, end, "")
+
+
+def insert_attribute(document: Document, element: etree._Element, name: str, value: str) -> TextEdit | None:
+    """Add `name='value'` right after the element's name."""
+    position = document.name_end(element)
+    return None if position is None else _edit(document, position, position, f" {name}='{value}'")
+
+
+def delete_attribute(document: Document, element: etree._Element, key: str) -> TextEdit | None:
+    """Remove an attribute and the blanks before it."""
+    offsets = document.attribute_offsets(element, key)
+    if offsets is None:
+        return None
+    start, end = offsets
+    while start > 0 and document.text[start - 1] in " \t\r\n":
+        start -= 1
+    return _edit(document, start, end, "")
+
+
+def rename_attribute(document: Document, element: etree._Element, key: str, new_name: str) -> TextEdit | None:
+    """Give an attribute another name, keeping its value and quotes."""
+    offsets = document.attribute_offsets(element, key)
+    if offsets is None:
+        return None
+    start = offsets[0]
+    name_length = len(re.match(r"[^\s=]+", document.text[start:]).group())
+    return _edit(document, start, start + name_length, new_name)
+
+
+def single(title: str, edit: TextEdit | None) -> Fix | None:
+    """A fix of one edit, or None when the edit cannot be placed."""
+    return Fix(title, (edit,)) if edit is not None else None
+
+
+def apply(source: Source, fixes: list[Fix]) -> tuple[str, int]:
+    """The text with every fix applied whose edits overlap no other's, and how many were applied.
+
+    Overlapping fixes are left for the next run (as ruff does), so one run never corrupts text.
+    """
+    chosen: list[tuple[int, int, str]] = []
+    applied = 0
+    for fix in fixes:
+        edits = [
+            (source.offset(e.span.line, e.span.column), source.offset(e.span.end_line, e.span.end_column), e.new_text) for e in fix.edits
+        ]
+        if any(
+            start < other_end and other_start < end or start == end == other_start
+            for start, end, _ in edits
+            for other_start, other_end, _ in chosen
+        ):
+            continue
+        chosen.extend(edits)
+        applied += 1
+    text = source.text
+    for start, end, new_text in sorted(chosen, reverse=True):
+        text = text[:start] + new_text + text[end:]
+    return text, applied
