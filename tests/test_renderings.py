@@ -45,6 +45,8 @@ def _differing(verdict: Callable[[etree._Element], bool]) -> tuple[int, int, lis
             document = Document(str(path), path.read_bytes())
         except XmlSyntaxError:
             continue
+        if any(True for _ in document.root.iter(etree.Entity)):
+            continue  # unexpanded entity references: the content is not known (xml-feature-ignored)
         checked += 1
         valid = bool(reference.validate(document.root))
         rejected += not valid
