@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import click
 
-from . import config, engine, grammars
+from . import autofix, config, engine, grammars
 from .diagnostics import Severity
 from .formats import FORMATS, SUMMARISED_FORMATS
 from .formats.full import summary
@@ -196,6 +196,7 @@ def _report(
     walk: _Walk,
     check_one: Callable[[bytes, str, Path | None], engine.Result],
     reporting: Reporting,
+    before_exit: Callable[[], None] = lambda: None,
 ) -> None:
     """Check every input, print the report, exit with the documented code."""
     results: list[engine.Result] = []
@@ -207,7 +208,13 @@ def _report(
             click.echo(f"domlint: error: {data}", err=True)
             path_problems = True
             continue
-        results.append(check_one(data, name, location))
+        try:
+            results.append(check_one(data, name, location))
+        except PathProblem as problem:
+            progress.finish()
+            click.echo(f"domlint: error: {problem}", err=True)
+            path_problems = True
+            continue
         progress.advance(name)
     progress.finish()
     color = reporting.color
@@ -216,6 +223,7 @@ def _report(
     if (reporting.statistics or reporting.output_format in SUMMARISED_FORMATS) and not reporting.quiet:
         text += summary(results) + "\n"
     click.echo(text, nl=False, color=use_color)
+    before_exit()
     threshold = Severity(reporting.fail_on).rank
     failed = any(d.severity.rank >= threshold for r in results for d in r.diagnostics)
     sys.exit(EXIT_ERROR if path_problems else EXIT_FINDINGS if failed else EXIT_CLEAN)
@@ -231,6 +239,8 @@ def _report(
     "--config", "config_file", type=click.Path(path_type=Path), metavar="FILE", help="Use this configuration file for every path."
 )
 @click.option("--no-config", is_flag=True, help="Ignore every configuration file.")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes to the files, then report what is left.")
+@click.option("--diff", is_flag=True, help="Show the safe fixes as a unified diff; write nothing.")
 def check(
     paths: tuple[str, ...],
     output_format: str,
@@ -245,22 +255,60 @@ def check(
     color: str,
     quiet: bool,
     statistics: bool,
+    fix: bool,
+    diff: bool,
 ) -> None:
     """Lint domain XML files, folders (the *.xml inside, or what the configuration includes) or '-' for standard input."""
     if config_file is not None and no_config:
         raise click.UsageError("--config and --no-config cannot be used together")
+    if fix and diff:
+        raise click.UsageError("--fix and --diff cannot be used together")
+    if fix and "-" in paths:
+        raise click.UsageError("--fix writes files; for standard input use --diff")
     overrides = config.Overrides(_selectors(select, "--select"), _selectors(ignore, "--ignore"), driver, libvirt_version)
     try:
         resolver = config.Resolver(overrides, config_file, isolated=no_config)
+        if diff:
+            _show_diffs(paths, stdin_filename, resolver)
+        fixed_count = [0, 0]  # fixes applied, files written
 
         def check_one(data: bytes, name: str, location: Path | None) -> engine.Result:
             options = resolver.options_for(location)
-            return engine.lint(data, name, options)
+            if not fix or location is None:
+                return engine.lint(data, name, options)
+            fixed = autofix.fix(data, name, options)
+            if fixed.changed:
+                try:
+                    autofix.write(location, fixed.data)
+                except OSError as error:
+                    raise PathProblem(f"{name}: cannot write the fixes: {error.strerror or error}") from None
+                fixed_count[0] += fixed.applied
+                fixed_count[1] += 1
+            return fixed.result
 
-        _report(paths, stdin_filename, resolver, check_one, Reporting(output_format, fail_on, color, quiet, statistics))
+        def announce() -> None:
+            if fixed_count[0]:
+                files = "file" if fixed_count[1] == 1 else "files"
+                click.echo(f"domlint: applied {fixed_count[0]} fixes to {fixed_count[1]} {files}", err=True)
+
+        _report(paths, stdin_filename, resolver, check_one, Reporting(output_format, fail_on, color, quiet, statistics), announce)
     except config.ConfigError as error:
         click.echo(f"domlint: error: {error}", err=True)
         sys.exit(EXIT_ERROR)
+
+
+def _show_diffs(paths: tuple[str, ...], stdin_filename: str | None, resolver: config.Resolver) -> None:
+    """`check --diff`: the fixes as a unified diff; exit 1 when there is one, 0 when not."""
+    changed, problems = False, False
+    for name, location, data in _inputs(paths, stdin_filename, resolver):
+        if isinstance(data, PathProblem):
+            click.echo(f"domlint: error: {data}", err=True)
+            problems = True
+            continue
+        text = autofix.diff(autofix.fix(data, name, resolver.options_for(location)), name)
+        changed |= bool(text)
+        click.echo(text, nl=False)
+    sys.exit(EXIT_ERROR if problems else EXIT_FINDINGS if changed else EXIT_CLEAN)
 
 
 @main.command()

@@ -55,7 +55,7 @@ class Source:
 
     def __init__(self, path: str, data: bytes) -> None:
         self.path = path
-        self.text = decode(data)
+        self.text, self.encoding = decode(data)
         self._line_starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", self.text)]
 
     def span(self, start: int, end: int) -> Span:
@@ -104,17 +104,20 @@ class _StartTag:
     content_end: int = 0  # where the first markup after the start tag begins
 
 
-def decode(data: bytes) -> str:
-    """Decode as the XML parser does: BOM first, then the declared encoding, else UTF-8."""
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode as the XML parser does: BOM first, then the declared encoding, else UTF-8.
+
+    Returns the text and the codec that writes it back the same way (BOM included).
+    """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return data.decode(encoding, errors="replace")
+            return data.decode(encoding, errors="replace"), encoding
     declared = _DECLARED_ENCODING.match(data)
     encoding = declared.group(1).decode("ascii") if declared else "utf-8"
     try:
-        return data.decode(encoding, errors="replace")
+        return data.decode(encoding, errors="replace"), encoding
     except LookupError:
-        return data.decode("utf-8", errors="replace")
+        return data.decode("utf-8", errors="replace"), "utf-8"
 
 
 class Document(Source):

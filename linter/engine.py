@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from lxml import etree
 
-from . import schema, suppressions, xmlfeatures
+from . import fixes, schema, suppressions, xmlfeatures
 from .diagnostics import Diagnostic, Fix, Severity, Span
 from .document import Document, Source, XmlSyntaxError
 from .grammars import Validator
@@ -162,7 +162,8 @@ def _from_finding(document: Document, rule: Rule, finding: Finding) -> Diagnosti
 
 def _from_issue(document: Document, issue: schema.Issue) -> Diagnostic:
     span = _span(document, issue.element, issue.attribute, issue.text)
-    return _diagnostic(issue.rule, document.path, span, issue.message, issue.help, None, issue.fix)
+    fix = fixes.near_miss(document, issue.element, issue.attribute, issue.suggestion) if issue.suggestion else None
+    return _diagnostic(issue.rule, document.path, span, issue.message, issue.help, None, fix)
 
 
 def _diagnostic(

@@ -61,6 +61,27 @@ def rename_attribute(document: Document, element: etree._Element, key: str, new_
     return _edit(document, start, start + name_length, new_name)
 
 
+def rename_element(document: Document, element: etree._Element, new_name: str) -> list[TextEdit] | None:
+    """Give an element another name, in its start tag and (if any) its end tag."""
+    extent, name_end = document.element_extent(element), document.name_end(element)
+    if extent is None or name_end is None:
+        return None
+    start, end = extent
+    edits = [_edit(document, start + 1, name_end, new_name)]
+    if document.text[end - 2] != "/":  # not self-closing: "</name>" (blanks allowed before ">")
+        closing = document.text.rfind("</", start, end)
+        edits.append(_edit(document, closing + 2, closing + 2 + (name_end - start - 1), new_name))
+    return edits
+
+
+def near_miss(document: Document, element: etree._Element, attribute: str | None, new_name: str) -> Fix | None:
+    """The fix for an unknown element or attribute whose name nearly matches a known one."""
+    if attribute is not None:
+        return single(f"rename '{attribute}' to '{new_name}'", rename_attribute(document, element, attribute, new_name))
+    edits = rename_element(document, element, new_name)
+    return Fix(f"rename <{element.tag}> to <{new_name}>", tuple(edits)) if edits else None
+
+
 def single(title: str, edit: TextEdit | None) -> Fix | None:
     """A fix of one edit, or None when the edit cannot be placed."""
     return Fix(title, (edit,)) if edit is not None else None

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from lxml import etree
 
 from . import grammar as g
-from .diagnostics import Fix, Severity
+from .diagnostics import Severity
 from .document import Document
 from .rules import Rule, declare
 
@@ -105,7 +105,7 @@ class Issue:
     text: bool = False
     help: str | None = None
     subject: str | None = None  # the missing attribute's name, for near-miss matching
-    fix: Fix | None = None
+    suggestion: str | None = None  # the known name an unknown one nearly matches
 
 
 # Alternatives ------------------------------------------------------------------------------------
@@ -510,7 +510,7 @@ def _finish(issues: list[Issue], known: _KnownNames) -> list[Issue]:
             if suggestion:
                 explained_missing.add((id(issue.element), suggestion))
                 message = f"unknown attribute '{shown}' on <{_display(issue.element)}>; did you mean '{suggestion}'?"
-                finished.append(_replace(issue, message, f"rename '{shown}' to '{suggestion}'"))
+                finished.append(_replace(issue, message, f"rename '{shown}' to '{suggestion}'", suggestion))
             else:
                 allowed = _quote_list(sorted(set(candidates)))
                 tail = f": allowed attributes are {allowed}" if allowed else ": it takes no attributes"
@@ -521,7 +521,7 @@ def _finish(issues: list[Issue], known: _KnownNames) -> list[Issue]:
             suggestion = _suggest(_element_key(issue.element), known.siblings.get(id(issue.element), []))
             if suggestion:
                 message = f"unknown element <{_display(issue.element)}>{where}; did you mean <{suggestion}>?"
-                finished.append(_replace(issue, message, f"rename <{_display(issue.element)}> to <{suggestion}>"))
+                finished.append(_replace(issue, message, f"rename <{_display(issue.element)}> to <{suggestion}>", suggestion))
             else:
                 finished.append(_replace(issue, f"unknown element <{_display(issue.element)}>{where}"))
         else:
@@ -531,8 +531,8 @@ def _finish(issues: list[Issue], known: _KnownNames) -> list[Issue]:
     ]
 
 
-def _replace(issue: Issue, message: str, help: str | None = None) -> Issue:
-    return Issue(issue.rule, issue.element, message, issue.attribute, issue.text, help or issue.help)
+def _replace(issue: Issue, message: str, help: str | None = None, suggestion: str | None = None) -> Issue:
+    return Issue(issue.rule, issue.element, message, issue.attribute, issue.text, help or issue.help, issue.subject, suggestion)
 
 
 # Entry points ------------------------------------------------------------------------------------

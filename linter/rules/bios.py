@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from lxml import etree
 
 from ..diagnostics import Severity
+from .. import fixes
 from . import Context, Finding, facts, rule
 from .ranges import out_of_range
 
@@ -281,6 +282,7 @@ def reboot_timeout_with_uefi(context: Context) -> Iterator[Finding]:
             f"rebootTimeout is a BIOS setting and has no effect with UEFI firmware ({_uefi_label(context)})",
             attribute="rebootTimeout",
             help="remove rebootTimeout, or boot a BIOS firmware if the guest must reboot after a failed boot",
+            fix=fixes.single("remove the ignored rebootTimeout", fixes.delete_attribute(context.document, bios, "rebootTimeout")),
         )
 
 
@@ -337,4 +339,5 @@ def useserial_with_uefi(context: Context) -> Iterator[Finding]:
             f"useserial='yes' turns on the BIOS Serial Graphics Adapter, which UEFI firmware ({_uefi_label(context)}) does not use",
             attribute="useserial",
             help="remove useserial and give the guest a <serial> console",
+            fix=fixes.single("remove the unused useserial", fixes.delete_attribute(context.document, bios, "useserial")),
         )

@@ -16,6 +16,7 @@ from collections.abc import Hashable, Iterable, Iterator
 from lxml import etree
 
 from ..diagnostics import Severity
+from .. import fixes
 from . import ALL_DRIVERS, Context, Finding, rule
 from .facts import X86, arch
 from .ranges import out_of_range
@@ -501,6 +502,7 @@ def duplicate_boot_device(context: Context) -> Iterator[Finding]:
             "and QEMU uses the place of the last entry",
             attribute="dev",
             help="keep one <boot dev> per device class, in the order they should be tried",
+            fix=fixes.single(f"remove the repeated <boot dev='{boot.get('dev')}'/>", fixes.delete_element(context.document, boot)),
         )
 
 
@@ -713,12 +715,25 @@ def bootmenu_timeout_ignored(context: Context) -> Iterator[Finding]:
     os = _hvm_os(context)
     for bootmenu in os.findall("bootmenu") if os is not None else []:
         value = bootmenu.get("timeout")
-        if bootmenu.get("enable") == "no" and value is not None and not out_of_range(value, "bootmenu", "timeout"):
+        if value is None or out_of_range(value, "bootmenu", "timeout"):
+            continue
+        if bootmenu.get("enable") == "no":
             yield Finding(
                 bootmenu,
                 f"boot menu timeout '{value}' is ignored because the boot menu is disabled (enable='no')",
                 attribute="timeout",
                 help="set enable='yes' to show the menu, or remove the timeout",
+                fix=fixes.single("remove the ignored timeout", fixes.delete_attribute(context.document, bootmenu, "timeout")),
+            )
+        elif bootmenu.get("enable") is None:
+            # At the start tag, where the grammar reports the missing attribute: this replaces it.
+            yield Finding(
+                bootmenu,
+                f"<bootmenu> has a timeout ('{value}') but no enable attribute: libvirt's schema requires it, "
+                "and libvirt drops the whole element without it",
+                help="add enable='yes' to show the menu with this timeout",
+                severity=Severity.ERROR,
+                fix=fixes.single("add enable='yes'", fixes.insert_attribute(context.document, bootmenu, "enable", "yes")),
             )
 
 

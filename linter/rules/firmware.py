@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from lxml import etree
 
 from ..diagnostics import Severity
+from .. import fixes
 from . import Context, Finding, facts, rule
 
 NOT_FULLY_VIRTUALISED = ("xen", "linux", "xenpvh", "exe")
@@ -315,6 +316,9 @@ def duplicate_firmware_feature(context: Context) -> Iterator[Finding]:
                 "libvirt ignores this one and uses the last",
                 attribute="name",
                 help="keep a single <feature> per name",
+                fix=fixes.single(
+                    f"remove the ignored <feature name='{feature.get('name')}'>", fixes.delete_element(context.document, feature)
+                ),
             )
 
 
