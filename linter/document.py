@@ -12,6 +12,7 @@ import bisect
 import codecs
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from lxml import etree
 
@@ -104,6 +105,14 @@ class _StartTag:
     content_end: int = 0  # where the first markup after the start tag begins
 
 
+@dataclass
+class _Scan:
+    elements: list[etree._Element]  # document order
+    tags: dict[etree._Element, _StartTag]  # empty when the scan and the tree disagree
+    starts: list[int]
+    at: dict[int, _StartTag]
+
+
 def decode(data: bytes) -> tuple[str, str]:
     """Decode as the XML parser does: BOM first, then the declared encoding, else UTF-8.
 
@@ -130,13 +139,31 @@ class Document(Source):
             self.root: etree._Element = etree.fromstring(data, parser)
         except etree.XMLSyntaxError as error:
             raise XmlSyntaxError(_syntax_message(error), self._syntax_span(error), self) from None
-        self._tags: dict[etree._Element, _StartTag] = {}
-        self._elements = [node for node in self.root.iter() if isinstance(node.tag, str)]
+
+    @cached_property
+    def _scan(self) -> _Scan:
+        """Where every start tag stands: scanned on first use, since a clean file needs no position."""
+        elements = [node for node in self.root.iter() if isinstance(node.tag, str)]
         tags = _scan_start_tags(self.text)
-        if len(tags) == len(self._elements):
-            self._tags = dict(zip(self._elements, tags))
-        self._tag_starts = [tag.start for tag in tags] if self._tags else []
-        self._tag_at = {tag.start: tag for tag in tags} if self._tags else {}
+        if len(tags) != len(elements):
+            return _Scan(elements, {}, [], {})
+        return _Scan(elements, dict(zip(elements, tags)), [tag.start for tag in tags], {tag.start: tag for tag in tags})
+
+    @property
+    def _tags(self) -> dict[etree._Element, _StartTag]:
+        return self._scan.tags
+
+    @property
+    def _elements(self) -> list[etree._Element]:
+        return self._scan.elements
+
+    @property
+    def _tag_starts(self) -> list[int]:
+        return self._scan.starts
+
+    @property
+    def _tag_at(self) -> dict[int, _StartTag]:
+        return self._scan.at
 
     # Regions -------------------------------------------------------------------------------------
 

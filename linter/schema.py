@@ -601,10 +601,12 @@ def load_schema(path: Path) -> Schema:
     return Schema(path, etree.RelaxNG(tree), g.load(path))
 
 
+@cache
 def bundled_schema() -> Schema:
     return load_schema(g.schema_path(DOMAIN_GRAMMAR))
 
 
+@cache
 def integer_range(element: str, attribute: str) -> tuple[int | None, int | None]:
     """The range the bundled grammar gives an integer attribute, so rules that explain a range
     never restate it: the grammar stays the one place where libvirt's limits are written."""

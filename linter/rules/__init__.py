@@ -9,6 +9,7 @@ name, severity and position. Document-level checks (XML syntax, grammar) are dec
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable
 from collections.abc import Iterable, Iterator
 
@@ -62,6 +63,7 @@ class Context:
     document: Document
     libvirt_version: tuple[int, int, int] | None = None  # the target; None: the newest libvirt
 
+    @cached_property
     def os_type(self) -> str | None:
         """The `<type>` text exactly as libvirt reads it (no trimming), or None."""
         if self.os is None:

@@ -59,7 +59,7 @@ def useserial_requires_serial(context: Context) -> Iterator[Finding]:
     formatdomain, "BIOS bootloader" (useserial, since 0.9.4); QEMU driver check
     `qemuValidateDomainDef`.
     """
-    if context.os is None or context.os_type() != "hvm":
+    if context.os is None or context.os_type != "hvm":
         return
     for bios in context.os.findall("bios"):
         if bios.get("useserial") == "yes" and not _has_serial_port(context):
@@ -175,7 +175,7 @@ def reboot_timeout_schema_limit(context: Context) -> Iterator[Finding]:
 
 def _bios_attribute(context: Context, name: str) -> etree._Element | None:
     """The `<bios>` libvirt reads (the first) when it carries attribute `name` on an hvm guest."""
-    if context.os is None or context.os_type() != "hvm":
+    if context.os is None or context.os_type != "hvm":
         return None
     bios = context.os.find("bios")
     return bios if bios is not None and bios.get(name) is not None else None

@@ -74,7 +74,7 @@ def _ordered_boots(context: Context) -> list[_DeviceBoot]:
 
 def _hvm_os(context: Context) -> etree._Element | None:
     """`<os>` of a fully virtualised guest: the only kind whose boot settings libvirt parses."""
-    return context.os if context.os is not None and context.os_type() == "hvm" else None
+    return context.os if context.os is not None and context.os_type == "hvm" else None
 
 
 def _os_boots(context: Context) -> list[etree._Element]:

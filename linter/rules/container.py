@@ -64,7 +64,7 @@ def container_requires_init(context: Context) -> Iterator[Finding]:
     formatdomain, "Container boot"; `virDomainDefPostParseCommon` (OpenVZ:
     `openvzDomainDefPostParse`); the check is in 9.0.0 and in the newest release.
     """
-    if context.os is None or context.os_type() != "exe" or facts.os_child_with_value(context, "init") is not None:
+    if context.os is None or context.os_type != "exe" or facts.os_child_with_value(context, "init") is not None:
         return
     empty = context.os.find("init")
     yield Finding(
@@ -118,7 +118,7 @@ def empty_init_argument(context: Context) -> Iterator[Finding]:
     formatdomain, "Container boot"; `virDomainDefParseBootInitOptions`; the check is in 9.0.0
     and in the newest release.
     """
-    if context.os is None or context.os_type() != "exe":
+    if context.os is None or context.os_type != "exe":
         return
     for node in context.os.findall("initarg"):
         if _has_no_content(node):

@@ -30,7 +30,7 @@ REPEATABLE_ACPI_TABLES = ("raw",)
 
 def _hvm_os(context: Context) -> etree._Element | None:
     """`<os>` when it is fully virtualised: only then does libvirt parse firmware, features and ACPI."""
-    return context.os if context.os_type() == "hvm" else None
+    return context.os if context.os_type == "hvm" else None
 
 
 def _content(node: etree._Element) -> str:
@@ -130,7 +130,7 @@ def loader_requires_hvm(context: Context) -> Iterator[Finding]:
     formatdomain, "Operating system booting" (BIOS bootloader / Guest firmware); libvirt's
     domain schema (`osxen` has no loader) since 0.1.0.
     """
-    os_type = context.os_type()
+    os_type = context.os_type
     if context.os is None or os_type not in NOT_FULLY_VIRTUALISED:
         return
     for loader in context.os.findall("loader"):

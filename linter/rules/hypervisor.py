@@ -138,7 +138,7 @@ def os_type_unsupported_by_driver(context: Context) -> Iterator[Finding]:
     The architecture is part of the same capability check, but which architectures a driver
     offers depends on the host, so domlint does not check it.
     """
-    os_type = context.os_type()
+    os_type = context.os_type
     if context.os is None or context.driver is None or os_type not in _KNOWN_OS_TYPES:
         return
     supported = OS_TYPES_BY_DRIVER[context.driver]
@@ -197,7 +197,7 @@ def linux_os_type_requires_xen(context: Context) -> Iterator[Finding]:
     formatdomain, "Operating system booting"; `virDomainDefParseCaps` and
     `virDomainDefParseBootOptions`, in 9.0.0 and the newest release.
     """
-    if context.os is None or context.os_type() != "linux" or context.domain is None:
+    if context.os is None or context.os_type != "linux" or context.domain is None:
         return
     if context.domain.get("type") == "xen" or not _accepts(context.driver, "linux"):
         return
@@ -256,7 +256,7 @@ def firmware_autoselect_unsupported(context: Context) -> Iterator[Finding]:
     `virDomainDefOSValidate` (the driver's VIR_DOMAIN_DEF_FEATURE_FW_AUTOSELECT), in 9.0.0 and
     the newest release.
     """
-    if context.os is None or context.os_type() != "hvm" or context.os.get("firmware") not in ("bios", "efi"):
+    if context.os is None or context.os_type != "hvm" or context.os.get("firmware") not in ("bios", "efi"):
         return
     yield Finding(
         context.os,

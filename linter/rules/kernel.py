@@ -15,7 +15,7 @@ _KERNEL_BOOT_TYPES = ("hvm", "xen", "xenpvh")
 
 def _reads_kernel_options(context: Context) -> bool:
     """Whether libvirt parses the direct-kernel-boot children of this `<os>` at all."""
-    os_type = context.os_type()
+    os_type = context.os_type
     if os_type == "linux":
         return context.domain is not None and context.domain.get("type") == "xen"
     return os_type in _KERNEL_BOOT_TYPES
@@ -79,7 +79,7 @@ def kernel_args_without_kernel(context: Context) -> Iterator[Finding]:
     (`qemuBuildBootCommandLine`, unchanged from 9.0.0 to the newest release); QEMU's own option
     check refuses them (QEMU 7.2 tested).
     """
-    if context.os_type() != "hvm" or facts.os_child_with_value(context, "kernel") is not None:
+    if context.os_type != "hvm" or facts.os_child_with_value(context, "kernel") is not None:
         return
     severity = facts.refused_by_qemu_only(context)
     for tag, what in (("initrd", "an initial ramdisk"), ("cmdline", "a kernel command line")):
@@ -191,7 +191,7 @@ def ch_requires_kernel(context: Context) -> Iterator[Finding]:
     `virCHMonitorBuildPayloadJson` (`virCHMonitorBuildKernelRelatedJson` in 9.0.0); the check
     is in 9.0.0 and in the newest release.
     """
-    if context.os is None or context.os_type() != "hvm" or facts.os_child_with_value(context, "kernel") is not None:
+    if context.os is None or context.os_type != "hvm" or facts.os_child_with_value(context, "kernel") is not None:
         return
     yield Finding(
         context.os,

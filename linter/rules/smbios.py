@@ -21,7 +21,7 @@ def _sysinfo_mode(context: Context) -> etree._Element | None:
 
     libvirt reads the mode of the first `<smbios>` only; the schema allows `<smbios>` on hvm only.
     """
-    if context.os is None or context.os_type() != "hvm":
+    if context.os is None or context.os_type != "hvm":
         return None
     node = context.os.find("smbios")
     return node if node is not None and node.get("mode") == "sysinfo" else None
@@ -210,7 +210,7 @@ def sysinfo_unused(context: Context) -> Iterator[Finding]:
     with the smbios sub-element"); `qemuBuildSmbiosCommandLine`, in 9.0.0 and the newest
     release.
     """
-    if context.os is None or context.os_type() != "hvm" or _sysinfo_mode(context) is not None:
+    if context.os is None or context.os_type != "hvm" or _sysinfo_mode(context) is not None:
         return
     node = context.os.find("smbios")
     mode = node.get("mode") if node is not None else None
