@@ -7,12 +7,12 @@ from collections.abc import Iterable
 
 from lxml import etree
 
-from . import fixes, schema, suppressions, xmlfeatures
+from . import fixes, schema, suppressions, triggers, xmlfeatures
 from .diagnostics import Diagnostic, Fix, Severity, Span
 from .document import Document, Source, XmlSyntaxError
 from .grammars import Validator
-from .rules import ALL_DRIVERS, REGISTRY, Context, Finding, Rule, declare
-from .rules import bios, boot, container, firmware, hypervisor, kernel, smbios  # noqa: F401  (registers the rules)
+from .rules import REGISTRY, Context, Finding, Rule, declare
+from .rules import bios, boot, container, firmware, hypervisor, kernel, legacy, smbios  # noqa: F401  (registers the rules)
 
 XML_SYNTAX = declare(
     Rule(
@@ -89,15 +89,17 @@ def lint(data: bytes, path: str, options: Options = Options()) -> Result:
     if isinstance(document, Result):
         return _selected(document, options)
     root = document.root
-    if etree.QName(root).namespace or etree.QName(root).localname not in LINTED_ROOTS:
+    if root.tag not in LINTED_ROOTS:  # a namespaced tag is "{namespace}name": never in LINTED_ROOTS
         return Result(path, skipped=True, source=document)
     ignored_features, checkable = xmlfeatures.check(document)
     if not checkable:
         return _selected(Result(path, ignored_features, source=document), options)
-    grammar = [_from_issue(document, issue) for issue in schema.bundled_schema().validate(document)]
+    grammar = [] if schema.bundled_valid(root) else [_from_issue(document, issue) for issue in schema.bundled_schema().validate(document)]
     rules = list(_run_rules(document, _context(document, options)))
     covered = {d.span for d in rules}
-    diagnostics = suppressions.apply(document, ignored_features + [d for d in grammar if d.span not in covered] + rules)
+    diagnostics = ignored_features + [d for d in grammar if d.span not in covered] + rules
+    if "domlint:" in document.text:  # a suppression comment can only stand in such a document
+        diagnostics = suppressions.apply(document, diagnostics)
     return _selected(Result(path, diagnostics, source=document), options)
 
 
@@ -123,6 +125,8 @@ def _parse(data: bytes, path: str) -> Document | Result:
 
 def _selected(result: Result, options: Options) -> Result:
     """Only the diagnostics of enabled rules, rated as configured, sorted."""
+    if not result.diagnostics:
+        return result
     kept = [options.rated(d) for d in result.diagnostics if options.enabled(REGISTRY[d.name])]
     return Result(result.path, sorted(kept, key=Diagnostic.sort_key), result.skipped, result.source)
 
@@ -132,17 +136,11 @@ def _context(document: Document, options: Options) -> Context:
     if root.tag == "os":
         return Context(root, None, root, options.driver, document, options.libvirt_version)
     driver = options.driver or DRIVER_OF_DOMAIN_TYPE.get(root.get("type", ""))
-    return Context(root, root, root.find("os"), driver, document, options.libvirt_version)
+    return Context(root, root, next(root.iterchildren("os"), None), driver, document, options.libvirt_version)
 
 
 def _run_rules(document: Document, context: Context) -> Iterable[Diagnostic]:
-    for rule in REGISTRY.values():
-        if rule.check is None or (rule.needs_domain and context.domain is None):
-            continue
-        if context.driver is not None and context.driver not in rule.drivers:
-            continue
-        if context.driver is None and rule.drivers != ALL_DRIVERS:
-            continue  # a driver-specific rule stays silent when the driver is unknown
+    for rule in triggers.rules_for(context):  # the rules that apply and can find something here
         for finding in rule.check(context):
             yield _from_finding(document, rule, finding)
 

@@ -30,12 +30,21 @@ EXPECTED = {
 }
 
 # Rejected by libvirt 9.0.0 for an <os> reason, but accepted by the newest libvirt, which
-# domlint follows unless told a target version: the 9.0-only checks removed around 9.2.
+# domlint follows unless told a target version: checks libvirt dropped after 9.0.0 (loader
+# settings with firmware= around 9.2, stateless='no' on a ROM loader or a BIOS in 12.1).
 NOT_IN_NEWEST = {
     "qemuxml2argvdata/firmware-auto-bios-not-stateless.xml": "'Only EFI firmware permits NVRAM' (removed after 9.0)",
     "qemuxml2argvdata/firmware-manual-bios-not-stateless.xml": "'Only pflash loader type permits NVRAM' (removed after 9.0)",
     "qemuxml2argvdata/firmware-auto-efi-loader-insecure.xml": "loader secure='no' with firmware= (allowed as a filter since 9.2)",
     "qemuxml2argvdata/firmware-auto-efi-loader-path.xml": "loader path/type with firmware= (allowed as a filter since 9.2)",
+}
+
+# ... and the rule that reports each of them when the target is libvirt 9.0 (--libvirt-version 9.0).
+FOR_TARGET_9_0 = {
+    "qemuxml2argvdata/firmware-auto-bios-not-stateless.xml": "stateless-no-requires-efi",
+    "qemuxml2argvdata/firmware-manual-bios-not-stateless.xml": "stateless-no-requires-pflash",
+    "qemuxml2argvdata/firmware-auto-efi-loader-insecure.xml": "loader-settings-with-autoselect",
+    "qemuxml2argvdata/firmware-auto-efi-loader-path.xml": "loader-settings-with-autoselect",
 }
 
 # Rejected for an <os> reason that needs host state, which a linter cannot see.
@@ -80,3 +89,22 @@ def test_every_os_rejection_is_accounted_for() -> None:
 def test_rejections_libvirt_dropped_get_no_error(name: str) -> None:
     path = CORPUS / name
     assert [d for d in engine.lint(path.read_bytes(), str(path)).diagnostics if d.severity is Severity.ERROR] == []
+
+
+@needs_corpus
+@pytest.mark.parametrize("name", sorted(NOT_IN_NEWEST))
+def test_rejections_libvirt_dropped_are_errors_for_target_9_0(name: str) -> None:
+    assert set(FOR_TARGET_9_0) == set(NOT_IN_NEWEST)
+    path = CORPUS / name
+    options = engine.Options(libvirt_version=(9, 0, 0))
+    errors = [d.name for d in engine.lint(path.read_bytes(), str(path), options).diagnostics if d.severity is Severity.ERROR]
+    assert errors == [FOR_TARGET_9_0[name]]
+
+
+@needs_corpus
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_rejected_file_gets_the_matching_rule_for_target_9_0(name: str) -> None:
+    path = CORPUS / name
+    options = engine.Options(libvirt_version=(9, 0, 0))
+    errors = {d.name for d in engine.lint(path.read_bytes(), str(path), options).diagnostics if d.severity is Severity.ERROR}
+    assert EXPECTED[name] in errors

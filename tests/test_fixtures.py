@@ -1,7 +1,8 @@
 """Golden tests: every fixture's diagnostics equal its .json next to it, field by field.
 
 Layout: `fixtures/<rule-name>/bad-*.xml` must trigger that rule, `good-*.xml` must not (a
-comment `<!-- fixture: driver=NAME -->` lints it as `--driver NAME`); each
+comment `<!-- fixture: driver=NAME -->` lints it as `--driver NAME`, and
+`<!-- fixture: libvirt-version=X.Y -->` as `--libvirt-version X.Y`); each
 XML file has a `.json` with the complete expected list (all rules, `path` left out). After a
 deliberate change, `DOMLINT_UPDATE_GOLDEN=1 pytest tests/test_fixtures.py` rewrites them:
 review the diff before committing.
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from domlint import engine
+from domlint.config import parse_version
 from domlint.rules import REGISTRY
 
 from .conftest import FIXTURES
@@ -32,12 +34,19 @@ NO_FIXTURE = {"grammar-error", "schema-violation", "document-too-large"}
 # A fixture may name the driver to lint with, for drivers no <domain type> selects (ch):
 # <!-- fixture: driver=ch -->
 _DRIVER = re.compile(rb"<!--\s*fixture:\s*driver=(\w+)\s*-->")
+# and the libvirt release the fixture is judged for: <!-- fixture: libvirt-version=9.0 -->
+_LIBVIRT_VERSION = re.compile(rb"<!--\s*fixture:\s*libvirt-version=([0-9.]+)\s*-->")
 
 
 def _actual(path: Path) -> list[dict[str, object]]:
     data = path.read_bytes()
     driver = _DRIVER.search(data)
-    result = engine.lint(data, str(path), engine.Options(driver=driver.group(1).decode() if driver else None))
+    version = _LIBVIRT_VERSION.search(data)
+    options = engine.Options(
+        driver=driver.group(1).decode() if driver else None,
+        libvirt_version=parse_version(version.group(1).decode()) if version else None,
+    )
+    result = engine.lint(data, str(path), options)
     records = [d.to_dict() for d in result.diagnostics]
     for record in records:
         del record["path"]

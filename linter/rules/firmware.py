@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from lxml import etree
 
 from ..diagnostics import Severity
-from .. import fixes
+from .. import fixes, versions
 from . import Context, Finding, facts, rule
 
 NOT_FULLY_VIRTUALISED = ("xen", "linux", "xenpvh", "exe")
@@ -511,11 +511,15 @@ def variable_store_read_write_loader(context: Context) -> Iterator[Finding]:
     or a read-only loader (`readonly='yes'`) with the `<nvram>`.
 
     ## Reference
-    formatdomain, "Guest firmware" (readonly, since 1.2.8); `virDomainDefOSValidate` in libvirt
-    newer than 9.0.0.
+    formatdomain, "Guest firmware" (readonly, since 1.2.8); `virDomainDefOSValidate` since
+    11.8.0 (assumed: absent from 11.x copies with `<shim>`, present in later 11.x ones; NEWS
+    11.8.0 fixed the selection of read/write "combined" firmware). With an older target
+    (`--libvirt-version`) the rule is silent: those releases accept the combination.
     """
     store = _variable_store(context)
     loader = facts.loader(context)
+    if versions.before(context.libvirt_version, versions.READ_WRITE_LOADER_CHECKS):
+        return
     if store is not None and loader is not None and loader.get("readonly") == "no":
         yield Finding(
             store,
@@ -557,9 +561,12 @@ def rom_loader_read_write(context: Context) -> Iterator[Finding]:
 
     ## Reference
     formatdomain, "Guest firmware" (readonly and type, since 1.2.8); `virDomainDefOSValidate`
-    in libvirt newer than 9.0.0.
+    since 11.8.0 (assumed, as for variable-store-read-write-loader). With an older target
+    (`--libvirt-version`) the rule is silent: those releases accept it.
     """
     loader = facts.loader(context)
+    if versions.before(context.libvirt_version, versions.READ_WRITE_LOADER_CHECKS):
+        return
     if _hvm_os(context) is not None and loader is not None and _is_rom(loader) and loader.get("readonly") == "no":
         yield Finding(
             loader,
@@ -598,10 +605,14 @@ def rom_loader_format(context: Context) -> Iterator[Finding]:
     ```
 
     ## Reference
-    formatdomain, "Guest firmware" (loader format, since 9.2.0); `virDomainDefOSValidate`.
-    libvirt 9.0.0 has no `format` attribute at all (its schema rejects it).
+    formatdomain, "Guest firmware" (loader format, since 9.2.0); `virDomainDefOSValidate` since
+    11.8.0 (assumed, as for variable-store-read-write-loader). With an older target
+    (`--libvirt-version`) the rule is silent: 9.2.0 to 11.7 accept the format, and before
+    9.2.0 the attribute itself is unknown (requires-newer-libvirt).
     """
     loader = facts.loader(context)
+    if versions.before(context.libvirt_version, versions.READ_WRITE_LOADER_CHECKS):
+        return
     if _hvm_os(context) is None or loader is None or not _is_rom(loader):
         return
     image_format = loader.get("format")
@@ -648,7 +659,9 @@ def nvram_with_rom_loader(context: Context) -> Iterator[Finding]:
 
     ## Reference
     formatdomain, "Guest firmware" (loader type and nvram, since 1.2.8);
-    `qemuBuildDomainLoaderCommandLine`.
+    `qemuBuildDomainLoaderCommandLine`. With a target before 12.1.0 (`--libvirt-version`), a
+    ROM loader with `stateless='no'` is an error instead (stateless-no-requires-pflash); with a
+    target before 11.8.0, `readonly='no'` is no error, and this warning applies to it too.
     """
     loader = facts.loader(context)
     store = _variable_store(context)
@@ -658,8 +671,11 @@ def nvram_with_rom_loader(context: Context) -> Iterator[Finding]:
         or loader is None
         or not _is_rom(loader)
         or facts.firmware(context) is not None
-        or loader.get("readonly") == "no"  # already an error (variable-store-read-write-loader)
+        # already an error (variable-store-read-write-loader), unless the target predates that check
+        or (loader.get("readonly") == "no" and not versions.before(context.libvirt_version, versions.READ_WRITE_LOADER_CHECKS))
         or loader.get("stateless") == "yes"  # already an error (stateless-loader-variable-store)
+        # an error for targets that still refuse it (stateless-no-requires-pflash)
+        or (loader.get("stateless") == "no" and versions.STATELESS_NO_CHECKS.made_by(context.libvirt_version))
     ):
         return
     yield Finding(
