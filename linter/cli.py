@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 import os
 import stat
 import sys
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol
 from collections.abc import Iterator
 
 import click
 
-from . import autofix, config, engine, grammars
+from . import config, engine, grammars, parallel
 from .diagnostics import Severity
 from .formats import FORMATS, SUMMARISED_FORMATS
 from .formats.full import summary
@@ -51,6 +50,14 @@ def _version(_context: click.Context, _parameter: click.Parameter, value: str | 
         raise click.BadParameter(str(error)) from None
 
 
+def _jobs(_context: click.Context, _parameter: click.Parameter, value: str) -> int | None:
+    """--jobs: N (1 or more) or 'auto' (None)."""
+    try:
+        return parallel.parse_jobs(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
 class _Walk(Protocol):
     """Which folders a folder walk enters and which files it lints (`config.Resolver` for `check`)."""
 
@@ -82,7 +89,13 @@ def _walk(folder: Path, walk: _Walk) -> Iterator[Path]:
         seen.add(real)
         here = Path(directory)
         subdirectories[:] = sorted(d for d in subdirectories if not d.startswith(".") and walk.enters(here / d))
-        yield from (here / name for name in sorted(files) if walk.walks(here / name))
+        files.sort()
+        for name in files:
+            # A path made from a new string: `here / name` would keep every name of a big folder
+            # interned at once (pathlib interns path parts), which grows memory with the folder.
+            file = Path(os.path.join(directory, name))
+            if walk.walks(file):
+                yield file
 
 
 def _read(path: Path) -> bytes:
@@ -91,10 +104,16 @@ def _read(path: Path) -> bytes:
     Devices and pipes are refused: reading one could block forever or never end.
     """
     try:
-        if not stat.S_ISREG(path.stat().st_mode):
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
             raise PathProblem(f"{path}: not a regular file")
         with path.open("rb") as handle:
-            return handle.read(MAX_DOCUMENT_BYTES + 1)
+            # The size the file has, plus one byte: read(limit) would allocate the whole limit for
+            # every small file. A file that grew, or whose size is unknown (0), is read on to the limit.
+            data = handle.read(min(status.st_size, MAX_DOCUMENT_BYTES) + 1)
+            if status.st_size < len(data) <= MAX_DOCUMENT_BYTES:
+                data += handle.read(MAX_DOCUMENT_BYTES + 1 - len(data))
+            return data
     except FileNotFoundError:
         raise PathProblem(f"{path}: no such file or directory") from None
     except IsADirectoryError:
@@ -197,19 +216,23 @@ def _report(
     check_one: Callable[[bytes, str, Path | None], engine.Result],
     reporting: Reporting,
     before_exit: Callable[[], None] = lambda: None,
+    run: Callable[[Iterator[tuple[str, Path | None, Any]]], Iterator[tuple[str, Path | None, Any]]] = lambda inputs: inputs,
 ) -> None:
-    """Check every input, print the report, exit with the documented code."""
+    """Check every input, print the report, exit with the documented code.
+
+    `run` may lint inputs ahead (`check --jobs`): what it yields in place of the bytes is the result.
+    """
     results: list[engine.Result] = []
     path_problems = False
     progress = Progress(sys.stderr)
-    for name, location, data in _inputs(paths, stdin_filename, walk):
+    for name, location, data in run(_inputs(paths, stdin_filename, walk)):
         if isinstance(data, PathProblem):
             progress.finish()
             click.echo(f"domlint: error: {data}", err=True)
             path_problems = True
             continue
         try:
-            results.append(check_one(data, name, location))
+            results.append(parallel.compact(check_one(data, name, location) if isinstance(data, bytes) else data))
         except PathProblem as problem:
             progress.finish()
             click.echo(f"domlint: error: {problem}", err=True)
@@ -241,6 +264,15 @@ def _report(
 @click.option("--no-config", is_flag=True, help="Ignore every configuration file.")
 @click.option("--fix", is_flag=True, help="Apply the safe fixes to the files, then report what is left.")
 @click.option("--diff", is_flag=True, help="Show the safe fixes as a unified diff; write nothing.")
+@click.option(
+    "--jobs",
+    "-j",
+    default="auto",
+    show_default=True,
+    metavar="N|auto",
+    callback=_jobs,
+    help="Worker processes (auto: one per CPU, for more than 200 files); 1 is serial. The output is the same.",
+)
 def check(
     paths: tuple[str, ...],
     output_format: str,
@@ -257,6 +289,7 @@ def check(
     statistics: bool,
     fix: bool,
     diff: bool,
+    jobs: int | None,
 ) -> None:
     """Lint domain XML files, folders (the *.xml inside, or what the configuration includes) or '-' for standard input."""
     if config_file is not None and no_config:
@@ -276,6 +309,8 @@ def check(
             options = resolver.options_for(location)
             if not fix or location is None:
                 return engine.lint(data, name, options)
+            from . import autofix  # only --fix writes files
+
             fixed = autofix.fix(data, name, options)
             if fixed.changed:
                 try:
@@ -291,7 +326,9 @@ def check(
                 files = "file" if fixed_count[1] == 1 else "files"
                 click.echo(f"domlint: applied {fixed_count[0]} fixes to {fixed_count[1]} {files}", err=True)
 
-        _report(paths, stdin_filename, resolver, check_one, Reporting(output_format, fail_on, color, quiet, statistics), announce)
+        # --fix writes files and standard input is one document: those runs stay serial.
+        run = parallel.Runner(1 if fix or "-" in paths else jobs, resolver.options_for)
+        _report(paths, stdin_filename, resolver, check_one, Reporting(output_format, fail_on, color, quiet, statistics), announce, run)
     except config.ConfigError as error:
         click.echo(f"domlint: error: {error}", err=True)
         sys.exit(EXIT_ERROR)
@@ -299,6 +336,8 @@ def check(
 
 def _show_diffs(paths: tuple[str, ...], stdin_filename: str | None, resolver: config.Resolver) -> None:
     """`check --diff`: the fixes as a unified diff; exit 1 when there is one, 0 when not."""
+    from . import autofix
+
     changed, problems = False, False
     for name, location, data in _inputs(paths, stdin_filename, resolver):
         if isinstance(data, PathProblem):
@@ -373,6 +412,8 @@ def rules_command(output_format: str) -> None:
     """List every rule."""
     rules = sorted(REGISTRY.values(), key=lambda r: r.code)
     if output_format == "json":
+        import json
+
         records = [
             {"code": r.code, "name": r.name, "severity": r.severity.value, "drivers": sorted(r.drivers), "summary": r.summary}
             for r in rules
@@ -381,3 +422,14 @@ def rules_command(output_format: str) -> None:
         return
     for r in rules:
         click.echo(f"{r.code}  {r.name:<28} {r.severity.value:<8} {r.summary}")
+
+
+@main.command()
+def lsp() -> None:
+    """Run the language server on standard input and output (needs: pip install 'domlint[lsp]')."""
+    try:
+        from . import lsp as language_server  # imported here only: `check` never loads pygls
+    except ImportError as error:
+        click.echo(f"domlint: error: the language server needs pygls: pip install 'domlint[lsp]' ({error})", err=True)
+        sys.exit(EXIT_ERROR)
+    language_server.main()

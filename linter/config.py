@@ -7,7 +7,6 @@ key: a setting that is silently dropped would lint the wrong thing without anyon
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -176,6 +175,7 @@ class Resolver:
         elif config_file is not None:
             self._fixed = load(config_file)
         self._by_folder: dict[str, Config] = {}
+        self._options: dict[int, tuple[Config, Options]] = {}  # by configuration (kept alive with it)
 
     def config_for(self, folder: Path) -> Config:
         """The configuration that governs the files in `folder`."""
@@ -183,7 +183,12 @@ class Resolver:
 
     def options_for(self, file: Path | None) -> Options:
         """The engine's options for one file; None is standard input without a name (the current folder's configuration)."""
-        return self.config_for(file.parent if file is not None else Path.cwd()).options(file, self.overrides)
+        config = self.config_for(file.parent if file is not None else Path.cwd())
+        if config.per_file_ignores:
+            return config.options(file, self.overrides)
+        if id(config) not in self._options:  # the same for every file it governs: made once
+            self._options[id(config)] = (config, config.options(file, self.overrides))
+        return self._options[id(config)][1]
 
     def enters(self, folder: Path) -> bool:
         """Whether a folder walk goes into `folder`: the configuration around it decides."""
@@ -427,6 +432,8 @@ def _did_you_mean(word: str, choices: Iterable[str]) -> str:
 
 def _dotted(*keys: str) -> str:
     """A key path as TOML writes it: `per-file-ignores."hosts/*.xml"`."""
+    import json  # only for an error message
+
     return ".".join(key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key) for key in keys)
 
 

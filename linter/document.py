@@ -11,12 +11,14 @@ from __future__ import annotations
 import bisect
 import codecs
 import re
-from dataclasses import dataclass, field
+import threading
 from functools import cached_property
+from itertools import accumulate
 
 from lxml import etree
 
 from .diagnostics import Span
+from .lazy import dataclass_on_first_use
 
 XML_NAMESPACE = "http://www.w3.org/XML/1998/namespace"
 
@@ -30,6 +32,17 @@ _PARSER_OPTIONS = dict(
     huge_tree=False,
     remove_blank_text=False,
 )
+
+_PARSERS = threading.local()
+
+
+def _parser() -> etree.XMLParser:
+    """This thread's parser: lxml sets a parser up on its first document, so reusing one is faster."""
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = etree.XMLParser(**_PARSER_OPTIONS)
+    return parser
+
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -48,7 +61,12 @@ _MARKUP = re.compile(
 )
 _TAG_NAME = re.compile(r"<([^\s/>]+)")
 _ATTRIBUTE = re.compile(r"""\s*([^\s=/>]+)\s*=\s*("[^"]*"|'[^']*')""")
-_TAG_END = re.compile(r"\s*(/?)>")
+# _MARKUP with whole start tags (name, attributes, end) read in the same pass.
+_SCAN = re.compile(
+    r"<!--.*?-->|<\?.*?\?>|<!\[CDATA\[.*?\]\]>|<!DOCTYPE(?:[^\[>]|\[.*?\])*>|</[^>]*>"
+    r"""|<([^\s/>]+)(?:\s*[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*(/?)>|<""",
+    re.S,
+)
 
 
 class Source:
@@ -57,7 +75,19 @@ class Source:
     def __init__(self, path: str, data: bytes) -> None:
         self.path = path
         self.text, self.encoding = decode(data)
-        self._line_starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", self.text)]
+
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        """Where each line begins: computed on first use, since a clean file needs no position."""
+        if "\r" not in self.text:  # the usual case, at a fraction of the cost
+            return list(accumulate([len(line) + 1 for line in self.text.split("\n")][:-1], initial=0))
+        return [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", self.text)]
+
+    def detached(self) -> Source:
+        """The text alone, without a parsed tree: what a report keeps of a file (and can pickle)."""
+        plain = Source.__new__(Source)
+        plain.path, plain.text, plain.encoding = self.path, self.text, self.encoding
+        return plain
 
     def span(self, start: int, end: int) -> Span:
         """The Span of the character offsets [start, end)."""
@@ -95,17 +125,32 @@ class XmlSyntaxError(Exception):
         self.source = source
 
 
-@dataclass
 class _StartTag:
-    start: int
-    end: int  # just after ">"
-    name_end: int
-    self_closing: bool
-    attributes: dict[str, tuple[int, int]] = field(default_factory=dict)  # raw name -> span
-    content_end: int = 0  # where the first markup after the start tag begins
+    """A start tag's offsets; its attributes are read from the text when first asked for."""
+
+    __slots__ = ("start", "end", "name_end", "self_closing", "content_end", "_text", "_attributes")
+
+    def __init__(self, text: str, start: int, end: int, name_end: int, self_closing: bool) -> None:
+        self.start = start
+        self.end = end  # just after ">"
+        self.name_end = name_end
+        self.self_closing = self_closing
+        self.content_end = end  # where the first markup after the start tag begins
+        self._text = text
+        self._attributes: dict[str, tuple[int, int]] | None = None
+
+    @property
+    def attributes(self) -> dict[str, tuple[int, int]]:
+        """Raw name -> span (name through closing quote)."""
+        if self._attributes is None:
+            self._attributes, cursor = {}, self.name_end
+            while (attribute := _ATTRIBUTE.match(self._text, cursor)) is not None:
+                self._attributes[attribute.group(1)] = (attribute.start(1), attribute.end(2))
+                cursor = attribute.end()
+        return self._attributes
 
 
-@dataclass
+@dataclass_on_first_use()
 class _Scan:
     elements: list[etree._Element]  # document order
     tags: dict[etree._Element, _StartTag]  # empty when the scan and the tree disagree
@@ -118,6 +163,8 @@ def decode(data: bytes) -> tuple[str, str]:
 
     Returns the text and the codec that writes it back the same way (BOM included).
     """
+    if data[:1] == b"<" and not data.startswith(b"<?xml"):  # the usual case: no BOM, no declaration
+        return data.decode("utf-8", errors="replace"), "utf-8"
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return data.decode(encoding, errors="replace"), encoding
@@ -134,16 +181,15 @@ class Document(Source):
 
     def __init__(self, path: str, data: bytes) -> None:
         super().__init__(path, data)
-        parser = etree.XMLParser(**_PARSER_OPTIONS)
         try:
-            self.root: etree._Element = etree.fromstring(data, parser)
+            self.root: etree._Element = etree.fromstring(data, _parser())
         except etree.XMLSyntaxError as error:
             raise XmlSyntaxError(_syntax_message(error), self._syntax_span(error), self) from None
 
     @cached_property
     def _scan(self) -> _Scan:
         """Where every start tag stands: scanned on first use, since a clean file needs no position."""
-        elements = [node for node in self.root.iter() if isinstance(node.tag, str)]
+        elements = list(self.root.iter(etree.Element))  # elements only: no comments, PIs or entities
         tags = _scan_start_tags(self.text)
         if len(tags) != len(elements):
             return _Scan(elements, {}, [], {})
@@ -277,36 +323,21 @@ def _qualified_key(element: etree._Element, raw: str) -> str:
 
 
 def _scan_start_tags(text: str) -> list[_StartTag]:
-    """Every start tag of a well-formed document, in document order, with attribute spans."""
+    """Every start tag of a well-formed document, in document order (one pass of one expression;
+    a start tag it cannot read ends the scan, as if the text ended there)."""
     tags: list[_StartTag] = []
-    position = 0
     previous: _StartTag | None = None
-    while True:
-        match = _MARKUP.search(text, position)
-        if match is None:
-            break
+    for match in _SCAN.finditer(text):
         if previous is not None:
             previous.content_end = match.start()
             previous = None
-        if match.group() != "<":
-            position = match.end()
+        name_end = match.end(1)
+        if name_end < 0:  # not a start tag
+            if match.group() == "<" and _TAG_NAME.match(text, match.start()):
+                break  # a start tag whose attributes or end cannot be read
             continue
-        name = _TAG_NAME.match(text, match.start())
-        if name is None:
-            position = match.end()
-            continue
-        tag = _StartTag(start=match.start(), end=0, name_end=name.end(), self_closing=False)
-        cursor = name.end()
-        while (attribute := _ATTRIBUTE.match(text, cursor)) is not None:
-            tag.attributes[attribute.group(1)] = (attribute.start(1), attribute.end(2))
-            cursor = attribute.end()
-        closing = _TAG_END.match(text, cursor)
-        if closing is None:
-            break
-        tag.end = closing.end()
-        tag.self_closing = bool(closing.group(1))
-        tag.content_end = tag.end
+        tag = _StartTag(text, match.start(), match.end(), name_end, bool(match.group(2)))
         tags.append(tag)
-        previous = None if tag.self_closing else tag
-        position = tag.end
+        if not tag.self_closing:
+            previous = tag
     return tags

@@ -14,13 +14,14 @@ anyName, except, name; annotations in the domlint namespace (`d:since`, `d:expec
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Union
 
 from lxml import etree
+
+from .lazy import dataclass_on_first_use
 
 RNG = "http://relaxng.org/ns/structure/1.0"
 ANNOTATIONS = "urn:domlint:annotations"
@@ -30,7 +31,7 @@ DOCUMENTATION = "{http://relaxng.org/ns/compatibility/annotations/1.0}documentat
 # Name classes ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass_on_first_use(frozen=True)
 class NameClass:
     """One name (`name` set) or any name except some (`name` None)."""
 
@@ -46,7 +47,7 @@ class NameClass:
 # Patterns ----------------------------------------------------------------------------------------
 
 
-@dataclass(eq=False)
+@dataclass_on_first_use(eq=False)
 class Element:
     name: NameClass
     content: Pattern = field(repr=False)
@@ -54,7 +55,7 @@ class Element:
     doc: str | None = None
 
 
-@dataclass(eq=False)
+@dataclass_on_first_use(eq=False)
 class Attribute:
     name: NameClass
     value: Pattern
@@ -62,7 +63,7 @@ class Attribute:
     doc: str | None = None
 
 
-@dataclass(eq=False)
+@dataclass_on_first_use(eq=False)
 class Value:
     """A fixed value; `token` values compare after collapsing whitespace, `string` exactly."""
 
@@ -76,7 +77,7 @@ class Value:
         return _collapse(text) == _collapse(self.text)
 
 
-@dataclass(eq=False)
+@dataclass_on_first_use(eq=False)
 class Data:
     """A datatype from XML Schema with its facets."""
 
@@ -88,17 +89,17 @@ class Data:
         return check_datatype(self.type, self.params, text) is None
 
 
-@dataclass(eq=False)
+@dataclass_on_first_use(eq=False)
 class Text:
     """Any text."""
 
 
-@dataclass(eq=False)
+@dataclass_on_first_use(eq=False)
 class Empty:
     """Nothing (blank text is still allowed, as in RelaxNG)."""
 
 
-@dataclass(eq=False)
+@dataclass_on_first_use(eq=False)
 class Combination:
     """choice, interleave, group, optional, zeroOrMore or oneOrMore over `items`."""
 
@@ -106,7 +107,7 @@ class Combination:
     items: list[Pattern]
 
 
-@dataclass(eq=False)
+@dataclass_on_first_use(eq=False)
 class Ref:
     name: str
     grammar: Grammar = field(repr=False)
@@ -119,7 +120,7 @@ class Ref:
 Pattern = Union[Element, Attribute, Value, Data, Text, Empty, Combination, Ref]
 
 
-@dataclass(eq=False)
+@dataclass_on_first_use(eq=False)
 class Grammar:
     defines: dict[str, Pattern] = field(default_factory=dict)
     start: Pattern | None = None
@@ -310,7 +311,9 @@ def _check_supported(root: etree._Element) -> None:
 
 def schema_path(name: str) -> Path:
     """The installed path of a bundled grammar file (the schemas ship inside the package)."""
-    return Path(str(resources.files("domlint.schemas").joinpath(name)))
+    from . import schemas  # its folder; importlib.resources would cost every run start-up time
+
+    return Path(schemas.__file__).parent / name
 
 
 @cache

@@ -13,8 +13,7 @@ as what the author meant, and the others explain why a node is not allowed there
 
 from __future__ import annotations
 
-import difflib
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cache
 from pathlib import Path
 from collections.abc import Iterable
@@ -25,6 +24,7 @@ from . import grammar as g
 from .diagnostics import Severity
 from .document import Document
 from .rules import Rule, declare
+from .lazy import dataclass_on_first_use
 
 DOMAIN_GRAMMAR = "domain.rng"
 
@@ -94,7 +94,7 @@ UNEXPECTED_TEXT = _grammar_rule(
 )
 
 
-@dataclass(frozen=True)
+@dataclass_on_first_use(frozen=True)
 class Issue:
     """One grammar error: the rule, the node (element, plus attribute key or text), the words."""
 
@@ -111,20 +111,20 @@ class Issue:
 # Alternatives ------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass_on_first_use()
 class _ElementItem:
     pattern: g.Element
     low: int
     high: int | None
 
 
-@dataclass
+@dataclass_on_first_use()
 class _AttributeItem:
     pattern: g.Attribute
     required: bool
 
 
-@dataclass
+@dataclass_on_first_use()
 class _Alternative:
     attributes: list[_AttributeItem] = field(default_factory=list)
     elements: list[_ElementItem] = field(default_factory=list)
@@ -270,6 +270,8 @@ def _accepts(options: list[g.Pattern], text: str) -> bool:
 
 
 def _suggest(word: str, candidates: Iterable[str]) -> str | None:
+    import difflib  # only to explain a rejected document
+
     matches = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)
     return matches[0] if matches else None
 
@@ -498,7 +500,7 @@ def _shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-@dataclass
+@dataclass_on_first_use()
 class _KnownNames:
     """Per element (by id): the attribute names its pattern knows; per unknown element: the
     element names its parent's pattern knows. Both over all alternatives, for "did you mean"."""
@@ -548,7 +550,7 @@ def _replace(issue: Issue, message: str, help: str | None = None, suggestion: st
 # Entry points ------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass_on_first_use()
 class Schema:
     """A grammar: lxml's compiled RelaxNG for the verdict, the patterns for the explanation."""
 
@@ -639,7 +641,8 @@ def bundled_valid(root: etree._Element) -> bool:
     of its cost: domain.rng accepts anything in <domain> but its one <os> (checked by lxml alone),
     one text-only <bootloader> and <bootloader_args>, and text. False means "not known to be
     valid": `bundled_schema().validate` then decides, as before (tests/test_triggers.py checks
-    both verdicts agree on every fixture and corpus document)."""
+    both verdicts agree on every fixture and corpus document). For documents without entity
+    references: the engine checks no other (xmlfeatures.py)."""
     if root.tag != "domain":
         return _os_valid(root) if root.tag == "os" else bool(bundled_relaxng().validate(root))
     if root.text and root.text.strip(_XML_BLANKS):

@@ -8,11 +8,11 @@ reported (`unused-suppression`), so stale ones do not pile up.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from .diagnostics import Diagnostic, Severity
 from .document import Document
 from .rules import Rule, declare, lookup
+from .lazy import dataclass_on_first_use
 
 UNUSED_SUPPRESSION = declare(
     Rule(
@@ -36,7 +36,7 @@ _DIRECTIVE = re.compile(r"<!--\s*domlint:\s*disable=(?P<names>[^>]*?)\s*-->")
 _BETWEEN = re.compile(r"(\s|<!--.*?-->)*", re.S)
 
 
-@dataclass
+@dataclass_on_first_use()
 class _Directive:
     start: int
     end: int

@@ -9,6 +9,7 @@ listed here always runs (a new rule costs speed until it is listed, never a miss
 Markers, computed once per document from the tree (never from a rule):
 
 - `os:TAG`: `<os>` (the one rules read) has a child element named TAG; `os:TAG*2`: two or more;
+  `os:boot!hd`: a `<boot>` child whose `dev` is not `hd`;
 - `domain:bootloader`, `domain:sysinfo`: the `<domain>` may have a child element so named (its
   start tag "<bootloader", "<sysinfo" is in the text; "<bootloader_args" counts as "<bootloader");
 - `os@firmware`: `<os>` has a `firmware` attribute;
@@ -26,6 +27,8 @@ the triggers and requires the same output.
 
 from __future__ import annotations
 
+from typing import Callable
+
 from .rules import ALL_DRIVERS, REGISTRY, Context, Rule
 
 _BIOS = ("os:bios",)
@@ -36,7 +39,17 @@ _STORE = ("os:nvram", "os:varstore")
 _FIRMWARE = ("os:firmware",)
 _SYSINFO = ("domain:sysinfo",)
 
-TRIGGERS: dict[str, tuple[str, ...]] = {
+
+def _types_not_run_by(driver: str | None) -> tuple[str, ...]:
+    """The OS types a driver does not run (what os-type-unsupported-by-driver reports)."""
+    from .rules.hypervisor import OS_TYPES_BY_DRIVER
+
+    known = sorted({os_type for types in OS_TYPES_BY_DRIVER.values() for os_type in types})
+    return tuple(f"type={os_type}" for os_type in known if os_type not in OS_TYPES_BY_DRIVER.get(driver or "", ()))
+
+
+# Rule name -> its triggers, or a function of the driver that gives them.
+TRIGGERS: dict[str, tuple[str, ...] | Callable[[str | None], tuple[str, ...]]] = {
     # BIOS (rules/bios.py): every rule reads <os><bios>.
     "useserial-requires-serial": _BIOS,
     "reboot-timeout-range": _BIOS,
@@ -53,7 +66,7 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     "boot-order-unsupported-device": _DEVICE_BOOT,
     "duplicate-boot-device": ("os:boot*2",),
     "too-many-boot-devices": ("os:boot*2",),
-    "boot-device-missing": ("os:boot",),
+    "boot-device-missing": ("os:boot*2", "os:boot!hd"),  # silent for a lone <boot dev='hd'/>
     "bootmenu-timeout-range": ("os:bootmenu",),
     "bootmenu-timeout-ignored": ("os:bootmenu",),
     "qemu-bootloader": ("domain:bootloader",),  # "<bootloader" is in "<bootloader_args" too
@@ -89,7 +102,7 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     "acpi-table-type-unsupported": ("os:acpi",),
     # Hypervisors (rules/hypervisor.py).
     "os-type-required": ("no-os",),
-    "os-type-unsupported-by-driver": ("os:type",),
+    "os-type-unsupported-by-driver": lambda driver: _types_not_run_by(driver),
     "linux-os-type-requires-xen": ("type=linux",),
     "firmware-autoselect-unsupported": ("os@firmware",),
     "vmx-arch": ("os:type",),
@@ -116,13 +129,15 @@ class _Plan:
     """For one driver and document kind: the rules that apply, those that always run, and which
     rules each marker triggers (as positions, so the rules run in registry order)."""
 
-    def __init__(self, rules: list[Rule]) -> None:
+    def __init__(self, rules: list[Rule], driver: str | None) -> None:
         self.rules = rules
         self.always: list[int] = []
         self.by_marker: dict[str, list[int]] = {}
         self.chosen: dict[tuple[str, ...], list[Rule]] = {}  # markers -> rules, as documents repeat
         for index, rule in enumerate(rules):
             markers = TRIGGERS.get(rule.name)
+            if callable(markers):
+                markers = markers(driver)
             if markers is None:
                 self.always.append(index)
                 continue
@@ -137,7 +152,7 @@ def _plan(driver: str | None, has_domain: bool) -> _Plan:
     key = (driver, has_domain, len(REGISTRY))
     plan = _PLANS.get(key)
     if plan is None:
-        plan = _PLANS[key] = _Plan(applicable(driver, has_domain))
+        plan = _PLANS[key] = _Plan(applicable(driver, has_domain), driver)
     return plan
 
 
@@ -166,6 +181,7 @@ def markers(context: Context) -> tuple[str, ...]:
         if os.get("firmware") is not None:
             found.append("os@firmware")
         seen = set()
+        not_hd = False
         for child in os:
             tag = child.tag
             if tag in seen:
@@ -179,6 +195,10 @@ def markers(context: Context) -> tuple[str, ...]:
                         found.append("arch=" + arch)
             if tag == "boot" or tag == "bootmenu":
                 boot_named += 1
+                if tag == "boot" and child.get("dev") != "hd":
+                    not_hd = True
+        if not_hd:
+            found.append("os:boot!hd")
         os_type = context.os_type
         if os_type is not None:
             found.append("type=" + os_type)

@@ -3,7 +3,6 @@ diagnostic underlines, and fingerprints that survive line shifts (GitLab, SARIF)
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections import Counter
 
@@ -61,6 +60,8 @@ def fingerprints(result: Result) -> list[str]:
     all of these, counted in document order. No line or column goes in: the fingerprint survives
     lines inserted or removed above the problem, and two identical problems still differ.
     """
+    from hashlib import sha256  # only the formats that fingerprint need it
+
     seen: Counter[tuple[str, ...]] = Counter()
     prints = []
     for diagnostic in result.diagnostics:
@@ -68,5 +69,5 @@ def fingerprints(result: Result) -> list[str]:
         occurrence = seen[key]
         seen[key] += 1
         material = "\0".join(("domlint", *key, str(occurrence)))
-        prints.append(hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest())
+        prints.append(sha256(material.encode("utf-8", "surrogatepass")).hexdigest())
     return prints

@@ -9,7 +9,6 @@ name, severity and position. Document-level checks (XML syntax, grammar) are dec
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Callable
 from collections.abc import Iterable, Iterator
 
@@ -18,11 +17,12 @@ from lxml import etree
 from ..document import Document
 
 from ..diagnostics import Fix, Severity
+from ..lazy import dataclass_on_first_use
 
 ALL_DRIVERS = frozenset({"qemu", "libxl", "lxc", "bhyve", "vmx", "vz", "openvz", "vbox", "hyperv", "ch", "test"})
 
 
-@dataclass(frozen=True)
+@dataclass_on_first_use(frozen=True)
 class Finding:
     """What a rule found: the node at fault and what to say about it.
 
@@ -63,19 +63,33 @@ class Context:
     document: Document
     libvirt_version: tuple[int, int, int] | None = None  # the target; None: the newest libvirt
 
-    @cached_property
+    @property
     def os_type(self) -> str | None:
-        """The `<type>` text exactly as libvirt reads it (no trimming), or None."""
-        if self.os is None:
-            return None
-        node = self.os.find("type")
-        return node.text if node is not None else None
+        """The `<type>` text exactly as libvirt reads it (no trimming), or None (read once)."""
+        known = self.__dict__  # a plain cache: functools.cached_property takes a lock on Python 3.11
+        if "_os_type" not in known:
+            node = self.os_child("type")
+            known["_os_type"] = node.text if node is not None else None
+        return known["_os_type"]
+
+    def os_child(self, tag: str) -> etree._Element | None:
+        """The first `<os>` child named `tag`, as `os.find(tag)` (all are indexed in one pass, on first use)."""
+        first = self.__dict__.get("_os_children")
+        if first is None:
+            first = self.__dict__["_os_children"] = {}
+            for child in self.os if self.os is not None else ():
+                first.setdefault(child.tag, child)
+        return first.get(tag)
 
     def devices(self, tag: str) -> list[etree._Element]:
-        """The `<devices>` children named `tag`."""
-        if self.domain is None:
-            return []
-        return self.domain.findall(f"devices/{tag}")
+        """The `<devices>` children named `tag` (all devices are grouped by name once, on first use)."""
+        by_tag = self.__dict__.get("_devices")
+        if by_tag is None:
+            by_tag = self.__dict__["_devices"] = {}
+            for devices in self.domain.iterchildren("devices") if self.domain is not None else ():
+                for device in devices:
+                    by_tag.setdefault(device.tag, []).append(device)
+        return list(by_tag.get(tag, ()))
 
 
 REGISTRY: dict[str, Rule] = {}

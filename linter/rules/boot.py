@@ -9,7 +9,6 @@ both on the drivers that have one.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Callable, TypeVar
 from collections.abc import Hashable, Iterable, Iterator
 
@@ -20,6 +19,7 @@ from .. import fixes
 from . import ALL_DRIVERS, Context, Finding, rule
 from .facts import X86, arch
 from .ranges import out_of_range
+from ..lazy import dataclass_on_first_use
 
 # Devices whose `<boot>` child libvirt parses (the schema's deviceBoot; elsewhere it is ignored).
 _BOOTABLE_DEVICES = ("disk", "interface", "hostdev", "redirdev", "filesystem")
@@ -39,7 +39,7 @@ _GRUB_BHYVE = "grub-bhyve"
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+@dataclass_on_first_use(frozen=True)
 class _DeviceBoot:
     """A per-device `<boot>`: the device, its `<boot>` element and its order (None if invalid)."""
 
@@ -61,8 +61,9 @@ def _device_boots(context: Context) -> list[_DeviceBoot]:
     if context.domain is None:
         return []
     found = []
-    for device in context.domain.iterfind("devices/*"):
-        if device.tag in _BOOTABLE_DEVICES and (boot := device.find("boot")) is not None:
+    for boot in context.domain.xpath("devices/*/boot[1]"):  # in C: a domain may have hundreds of devices
+        device = boot.getparent()
+        if device.tag in _BOOTABLE_DEVICES:
             found.append(_DeviceBoot(device, boot, _order_value(boot.get("order"))))
     return found
 
@@ -613,13 +614,13 @@ def boot_device_missing(context: Context) -> Iterator[Finding]:
     formatdomain, "BIOS bootloader" (`boot`, since 0.1.3); `qemuProcessPrepareDeviceBootorder`,
     `qemuBuildBootCommandLine` (`strict=on`).
     """
+    kept = _kept_boot_devs(context)
+    if not kept or [boot.get("dev") for boot in kept] == ["hd"]:
+        return  # checked first: the usual case, and the cheapest test
     if context.os is None or context.os.find("kernel") is not None or _ordered_boots(context):
         return
     if not any(context.devices(tag) for tag in _BOOTABLE_DEVICES):
         return  # a skeleton: its devices come later, so its boot list cannot be judged yet
-    kept = _kept_boot_devs(context)
-    if [boot.get("dev") for boot in kept] == ["hd"]:
-        return
     repeats = [boot for boot, _ in _repeats(kept, lambda boot: boot.get("dev"))]
     for boot in kept:
         dev = boot.get("dev", "")

@@ -16,7 +16,7 @@ _I686_DEFAULT_DRIVERS = ("test", "vmx")
 
 def arch(context: Context) -> str:
     """The guest architecture: `<type arch>`, else the driver's default."""
-    node = context.os.find("type") if context.os is not None else None
+    node = context.os_child("type")
     explicit = node.get("arch") if node is not None else None
     if explicit:
         return explicit
@@ -25,7 +25,7 @@ def arch(context: Context) -> str:
 
 def machine(context: Context) -> str | None:
     """`<type machine>` as written, or None (QEMU then picks its default, `pc` on x86)."""
-    node = context.os.find("type") if context.os is not None else None
+    node = context.os_child("type")
     return node.get("machine") if node is not None else None
 
 
@@ -37,12 +37,12 @@ def is_q35(context: Context) -> bool:
 
 def loader(context: Context):  # type: ignore[no-untyped-def]
     """The first `<loader>` (the one libvirt uses), or None."""
-    return context.os.find("loader") if context.os is not None else None
+    return context.os_child("loader")
 
 
 def nvram(context: Context):  # type: ignore[no-untyped-def]
     """The first `<nvram>` (the one libvirt uses), or None."""
-    return context.os.find("nvram") if context.os is not None else None
+    return context.os_child("nvram")
 
 
 def firmware(context: Context) -> str | None:
@@ -77,7 +77,7 @@ def os_child_with_value(context: Context, tag: str) -> etree._Element | None:
     libvirt reads these with `virXPathString("string(./os/TAG[1])")`, which yields NULL for an
     empty string: `<cmdline/>` counts as no command line at all.
     """
-    node = context.os.find(tag) if context.os is not None else None
+    node = context.os_child(tag)
     if node is None or not "".join(node.itertext()):
         return None
     return node

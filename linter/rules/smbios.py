@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import string
+import re
 from collections.abc import Iterator
 
 from lxml import etree
@@ -11,6 +11,8 @@ from ..diagnostics import Severity
 from . import ALL_DRIVERS, Context, Finding, facts, rule
 
 _C_SPACE = " \t\n\v\f\r"  # isspace() in the C locale, as strtol and virUUIDParse skip it
+_HEX_DIGITS, _DIGITS = "0123456789abcdefABCDEF", "0123456789"  # string.hexdigits, string.digits
+_CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _INT_RANGE = range(-(2**31), 2**31)
 # virSysinfoBaseBoardParseXML keeps a <baseBoard> only when one of these has a value.
 _BASEBOARD_FIELDS = ("manufacturer", "product", "version", "serial", "asset", "location")
@@ -55,6 +57,9 @@ def _parse_uuid(text: str) -> bytes | None:
     libvirt is lax: surrounding blanks are skipped, and '-' or ' ' may stand anywhere between
     two bytes, so `C7A5FDBD...` and `c7a5fdbd-...` are the same UUID.
     """
+    canonical = text.strip(_C_SPACE)
+    if _CANONICAL_UUID.fullmatch(canonical):  # the usual 8-4-4-4-12 form, read at once
+        return bytes.fromhex(canonical.replace("-", ""))
     rest = text.lstrip(_C_SPACE)
     digits: list[str] = []
     while len(digits) < 32:
@@ -64,7 +69,7 @@ def _parse_uuid(text: str) -> bytes | None:
             rest = rest[1:]
             continue
         pair = rest[:2]
-        if len(pair) < 2 or any(c not in string.hexdigits for c in pair):
+        if len(pair) < 2 or any(c not in _HEX_DIGITS for c in pair):
             return None
         digits.extend(pair)
         rest = rest[2:]
@@ -79,7 +84,7 @@ def _c_int(text: str) -> tuple[int, str] | None:
     body = text.lstrip(_C_SPACE)
     sign = body[:1] if body[:1] in "+-" else ""
     digits = body[len(sign) :]
-    count = len(digits) - len(digits.lstrip(string.digits))
+    count = len(digits) - len(digits.lstrip(_DIGITS))
     if count == 0:
         return None
     value = int(sign + digits[:count])
