@@ -122,8 +122,14 @@ def _read(path: Path) -> bytes:
         raise PathProblem(f"{path}: cannot read: {error.strerror or error}") from None
 
 
-def _inputs(paths: tuple[str, ...], stdin_filename: str | None, walk: _Walk) -> Iterator[tuple[str, Path | None, bytes | PathProblem]]:
-    """(name to report, where it is for the configuration, contents); standard input without a name is nowhere (None)."""
+def _inputs(
+    paths: tuple[str, ...], stdin_filename: str | None, walk: _Walk, read: Callable[[Path], Any] | None = None
+) -> Iterator[tuple[str, Path | None, Any]]:
+    """(name to report, where it is for the configuration, contents); standard input without a name is nowhere (None).
+
+    `read` gives a file's contents (default: `_try_read`); `_report` reads later (`--jobs` workers read their files).
+    """
+    read = read or _try_read
     for name in paths:
         if name == "-":
             label = stdin_filename or "<stdin>"
@@ -136,9 +142,9 @@ def _inputs(paths: tuple[str, ...], stdin_filename: str | None, walk: _Walk) -> 
         path = Path(name)
         if path.is_dir():
             for file in _walk(path, walk):
-                yield str(file), file, _try_read(file)
+                yield str(file), file, read(file)
         else:
-            yield name, path, _try_read(path)
+            yield name, path, read(path)
 
 
 def _try_read(path: Path) -> bytes | PathProblem:
@@ -150,6 +156,25 @@ def _try_read(path: Path) -> bytes | PathProblem:
 
 class _Group(click.Group):
     """Turns an unexpected exception into a one-line message and exit 2, never a traceback."""
+
+    def main(self, args: Any = None, *more: Any, **options: Any) -> Any:
+        if args is not None or not options.get("standalone_mode", True):
+            return super().main(args, *more, **options)  # called from Python (tests): a normal return
+        # The `domlint` program: once the report is out, skip the interpreter's teardown (freeing
+        # every module and object one by one costs more than checking a file) and exit at once.
+        try:
+            super().main(args, *more, **options)
+            code: Any = 0
+        except SystemExit as leaving:
+            code = leaving.code
+        if not isinstance(code, (int, type(None))):
+            raise SystemExit(code)
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            raise SystemExit(code) from None  # let Python report a closed or broken stream as usual
+        os._exit(code or 0)
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -225,7 +250,9 @@ def _report(
     results: list[engine.Result] = []
     path_problems = False
     progress = Progress(sys.stderr)
-    for name, location, data in run(_inputs(paths, stdin_filename, walk)):
+    for name, location, data in run(_inputs(paths, stdin_filename, walk, read=lambda path: path)):
+        if isinstance(data, Path):  # not read yet (by a worker): read now, as a serial run does
+            data = _try_read(data)
         if isinstance(data, PathProblem):
             progress.finish()
             click.echo(f"domlint: error: {data}", err=True)
@@ -271,7 +298,7 @@ def _report(
     show_default=True,
     metavar="N|auto",
     callback=_jobs,
-    help="Worker processes (auto: one per CPU, for more than 200 files); 1 is serial. The output is the same.",
+    help="Worker processes (auto: one per CPU, for more than 300 files); 1 is serial. The output is the same.",
 )
 def check(
     paths: tuple[str, ...],
@@ -327,7 +354,7 @@ def check(
                 click.echo(f"domlint: applied {fixed_count[0]} fixes to {fixed_count[1]} {files}", err=True)
 
         # --fix writes files and standard input is one document: those runs stay serial.
-        run = parallel.Runner(1 if fix or "-" in paths else jobs, resolver.options_for)
+        run = parallel.Runner(1 if fix or "-" in paths else jobs, resolver.options_for, _try_read)
         _report(paths, stdin_filename, resolver, check_one, Reporting(output_format, fail_on, color, quiet, statistics), announce, run)
     except config.ConfigError as error:
         click.echo(f"domlint: error: {error}", err=True)

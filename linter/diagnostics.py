@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
 from typing import Any
+
+from .lazy import dataclass_on_first_use
 
 
 class Severity(str, Enum):
@@ -22,7 +23,7 @@ class Severity(str, Enum):
 _RANKS = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 
 
-@dataclass(frozen=True)
+@dataclass_on_first_use(frozen=True)
 class Span:
     """A range in the source: 1-based lines and columns, columns counted in characters.
 
@@ -35,7 +36,7 @@ class Span:
     end_column: int
 
 
-@dataclass(frozen=True)
+@dataclass_on_first_use(frozen=True)
 class TextEdit:
     """Replace the text in `span` with `new_text` (an empty span inserts, empty text deletes)."""
 
@@ -43,7 +44,7 @@ class TextEdit:
     new_text: str
 
 
-@dataclass(frozen=True)
+@dataclass_on_first_use(frozen=True)
 class Fix:
     """A safe, mechanical correction: what it does in a few words, and its edits."""
 
@@ -66,7 +67,7 @@ class Fix:
         }
 
 
-@dataclass(frozen=True)
+@dataclass_on_first_use(frozen=True)
 class Diagnostic:
     """One problem found in one document, with the exact place it was found."""
 

@@ -94,8 +94,9 @@ def lint(data: bytes, path: str, options: Options = Options()) -> Result:
     ignored_features, checkable = xmlfeatures.check(document)
     if not checkable:
         return _selected(Result(path, ignored_features, source=document), options)
-    grammar = [] if schema.bundled_valid(root) else [_from_issue(document, issue) for issue in schema.bundled_schema().validate(document)]
-    rules = list(_run_rules(document, _context(document, options)))
+    valid, os = schema.bundled_verdict(root)
+    grammar = [] if valid else [_from_issue(document, issue) for issue in schema.bundled_schema().validate(document)]
+    rules = list(_run_rules(document, _context(document, options, os)))
     covered = {d.span for d in rules}
     diagnostics = ignored_features + [d for d in grammar if d.span not in covered] + rules
     if "domlint:" in document.text:  # a suppression comment can only stand in such a document
@@ -131,12 +132,15 @@ def _selected(result: Result, options: Options) -> Result:
     return Result(result.path, sorted(kept, key=Diagnostic.sort_key), result.skipped, result.source)
 
 
-def _context(document: Document, options: Options) -> Context:
+def _context(document: Document, options: Options, os: etree._Element | None | bool = False) -> Context:
+    """The rules' view of the document; `os` is its <os> when the caller has found it already."""
     root = document.root
     if root.tag == "os":
         return Context(root, None, root, options.driver, document, options.libvirt_version)
     driver = options.driver or DRIVER_OF_DOMAIN_TYPE.get(root.get("type", ""))
-    return Context(root, root, next(root.iterchildren("os"), None), driver, document, options.libvirt_version)
+    if os is False:
+        os = next(root.iterchildren("os"), None)
+    return Context(root, root, os, driver, document, options.libvirt_version)
 
 
 def _run_rules(document: Document, context: Context) -> Iterable[Diagnostic]:

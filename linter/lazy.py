@@ -1,12 +1,13 @@
 """Dataclasses whose methods are made when the class is first used, not when it is defined.
 
 `@dataclass` compiles the methods of a class from source when the class statement runs, about
-half a millisecond per class; domlint has many classes that only a document with errors (or
+half a millisecond per class; domlint has many classes that only a document with findings (or
 `domlint validate`) ever instantiates, and a clean `domlint check` would pay for all of them at
-every start. `dataclass_on_first_use` defers that work to the first instantiation: from then on
-the class is exactly the dataclass `@dataclass(**options)` makes.
+every start. `dataclass_on_first_use` defers that work to the first instance, made by the
+constructor or by unpickling (results come back from `--jobs` workers pickled): from then on the
+class is exactly what `@dataclass(**options)` makes.
 
-Only for classes that are not subclassed, not pickled, and not inspected (`dataclasses.fields`,
+Only for classes that are not subclassed and not inspected (`dataclasses.fields`,
 `is_dataclass`) before they have an instance.
 """
 
@@ -22,14 +23,23 @@ _LOCK = threading.Lock()
 
 def dataclass_on_first_use(**options: Any) -> Callable[[type[T]], type[T]]:
     def decorate(cls: type[T]) -> type[T]:
-        def __init__(self: T, *args: Any, **kwargs: Any) -> None:
+        def make() -> None:
             with _LOCK:
                 if cls.__dict__.get("__init__") is __init__:  # not made yet (by another thread)
                     del cls.__init__  # type: ignore[misc]
+                    del cls.__setstate__  # type: ignore[attr-defined]
                     dataclass(**options)(cls)
+
+        def __init__(self: T, *args: Any, **kwargs: Any) -> None:
+            make()
             cls.__init__(self, *args, **kwargs)  # type: ignore[misc]
 
+        def __setstate__(self: T, state: dict[str, Any]) -> None:
+            make()
+            self.__dict__.update(state)  # what unpickling does for a dataclass
+
         cls.__init__ = __init__  # type: ignore[misc]
+        cls.__setstate__ = __setstate__  # type: ignore[attr-defined]
         return cls
 
     return decorate

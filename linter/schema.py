@@ -637,31 +637,41 @@ _TEXT_ONLY = ("bootloader", "bootloader_args")
 
 
 def bundled_valid(root: etree._Element) -> bool:
-    """True when lxml's RelaxNG would accept the document under the bundled grammar, at a third
+    return bundled_verdict(root)[0]
+
+
+def bundled_verdict(root: etree._Element) -> tuple[bool, etree._Element | None]:
+    """`bundled_valid`, and the document's <os> as rules read it (a bare <os>, or the first <os>
+    of <domain>), found by the same pass over the children.
+
+    True when lxml's RelaxNG would accept the document under the bundled grammar, at a third
     of its cost: domain.rng accepts anything in <domain> but its one <os> (checked by lxml alone),
     one text-only <bootloader> and <bootloader_args>, and text. False means "not known to be
     valid": `bundled_schema().validate` then decides, as before (tests/test_triggers.py checks
     both verdicts agree on every fixture and corpus document). For documents without entity
     references: the engine checks no other (xmlfeatures.py)."""
     if root.tag != "domain":
-        return _os_valid(root) if root.tag == "os" else bool(bundled_relaxng().validate(root))
-    if root.text and root.text.strip(_XML_BLANKS):
-        return False
+        return (_os_valid(root), root) if root.tag == "os" else (bool(bundled_relaxng().validate(root)), None)
+    text = root.text
+    if text and text.strip(_XML_BLANKS):
+        return False, next(root.iterchildren("os"), None)
     os = None
     seen: list[str] = []
     for child in root:
-        if child.tail and child.tail.strip(_XML_BLANKS):
-            return False
-        tag = child.tag
+        tag, tail = child.tag, child.tail
         if tag == "os":
             if os is not None:
-                return False
+                break
             os = child
         elif tag in _TEXT_ONLY:
             if tag in seen or len(child) or len(child.attrib):
-                return False
+                break
             seen.append(tag)
-    return os is None or _os_valid(os)
+        if tail and tail.strip(_XML_BLANKS):
+            break
+    else:
+        return os is None or _os_valid(os), os
+    return False, os if os is not None else next(root.iterchildren("os"), None)
 
 
 _OS_VERDICTS: dict[bytes, bool] = {}

@@ -90,6 +90,12 @@ def test_a_broken_configuration_stops_both_runs_alike(tree: Path, tmp_path: Path
     serial = _run("--jobs", "1", str(tmp_path))
     assert serial[0] == 2 and b"unknown key 'selct'" in serial[2]
     assert _run("--jobs", "2", str(tmp_path)) == serial
+    # Files named on the command line: one that cannot be read is reported before the
+    # configuration of its folder is read, as in a serial run.
+    named = [str(tmp_path / "b" / "gone.xml"), str(tmp_path / "b" / "not-a-domain.xml"), str(tmp_path / "a")]
+    serial = _run("--jobs", "1", *named)
+    assert serial[0] == 2 and b"gone.xml: no such file" in serial[2] and b"unknown key 'selct'" in serial[2]
+    assert _run("--jobs", "2", *named) == serial
 
 
 def test_standard_input_is_linted_in_the_parent(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -115,19 +121,19 @@ def _inputs(count: int) -> list[tuple[str, Path, bytes]]:
 def test_auto_is_serial_for_a_few_files(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "available_cpus", lambda: 8)
     few = _inputs(parallel.AUTO_MIN_FILES)
-    assert list(parallel.Runner(None, lambda _: engine.Options())(iter(few))) == few  # nothing linted ahead
+    assert list(parallel.Runner(None, lambda _: engine.Options(), cli._try_read)(iter(few))) == few  # nothing linted ahead
 
 
 def test_auto_is_serial_on_one_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "available_cpus", lambda: 1)
     many = _inputs(parallel.AUTO_MIN_FILES + 50)
-    assert list(parallel.Runner(None, lambda _: engine.Options())(iter(many))) == many
+    assert list(parallel.Runner(None, lambda _: engine.Options(), cli._try_read)(iter(many))) == many
 
 
 def test_auto_goes_parallel_for_many_files(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "available_cpus", lambda: 2)
     many = _inputs(parallel.AUTO_MIN_FILES + 50)
-    out = list(parallel.Runner(None, lambda _: engine.Options())(iter(many)))
+    out = list(parallel.Runner(None, lambda _: engine.Options(), cli._try_read)(iter(many)))
     assert [name for name, _, _ in out] == [name for name, _, _ in many]
     assert all(isinstance(result, (engine.Result, parallel.Clean)) for _, _, result in out)
     serial = parallel.compact(engine.lint(many[0][2], "vm0.xml"))
@@ -138,7 +144,7 @@ def test_auto_goes_parallel_for_many_files(monkeypatch: pytest.MonkeyPatch) -> N
 def test_jobs_one_never_starts_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "_parallel", lambda *_: pytest.fail("workers started"))
     many = _inputs(parallel.AUTO_MIN_FILES + 50)
-    assert list(parallel.Runner(1, lambda _: engine.Options())(iter(many))) == many
+    assert list(parallel.Runner(1, lambda _: engine.Options(), cli._try_read)(iter(many))) == many
 
 
 def test_jobs_must_be_a_number_or_auto() -> None:
