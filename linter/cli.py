@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import os
 import stat
 import sys
@@ -223,15 +222,14 @@ def _output_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
-@dataclass(frozen=True)
 class Reporting:
-    """How a run reports: the options `check` and `validate` share."""
+    """How a run reports: the options `check` and `validate` share (a plain class: a dataclass
+    costs every start more than it gives here)."""
 
-    output_format: str
-    fail_on: str
-    color: str
-    quiet: bool
-    statistics: bool
+    __slots__ = ("output_format", "fail_on", "color", "quiet", "statistics")
+
+    def __init__(self, output_format: str, fail_on: str, color: str, quiet: bool, statistics: bool) -> None:
+        self.output_format, self.fail_on, self.color, self.quiet, self.statistics = output_format, fail_on, color, quiet, statistics
 
 
 def _report(

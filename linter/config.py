@@ -19,6 +19,7 @@ from typing import Any
 from .diagnostics import Severity
 from .engine import DRIVER_OF_DOMAIN_TYPE, Options
 from .rules import ALL_DRIVERS, REGISTRY, lookup
+from .lazy import Regex
 
 # Looked for in this order in each folder, from the linted file's folder up to the root.
 FILE_NAMES = ("domlint.toml", ".domlint.toml", "pyproject.toml")
@@ -262,7 +263,7 @@ def _toml_module() -> ModuleType:
     return tomli
 
 
-_POSITION = re.compile(r" \(at (?:line (\d+), column (\d+)|end of document)\)$")
+_POSITION = Regex(r" \(at (?:line (\d+), column (\d+)|end of document)\)$")
 
 
 def _syntax_error(path: Path, text: str, message: str) -> ConfigError:
@@ -403,7 +404,7 @@ def driver_problem(driver: str) -> str | None:
     return f"unknown driver '{driver}'" + (hint or f" (expected one of {', '.join(sorted(ALL_DRIVERS))})")
 
 
-_VERSION = re.compile(r"([0-9]+)\.([0-9]+)(?:\.([0-9]+))?")
+_VERSION = Regex(r"([0-9]+)\.([0-9]+)(?:\.([0-9]+))?")
 
 
 def version_problem(text: str) -> str | None:

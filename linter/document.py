@@ -18,7 +18,7 @@ from itertools import accumulate
 from lxml import etree
 
 from .diagnostics import Span
-from .lazy import dataclass_on_first_use
+from .lazy import Regex, dataclass_on_first_use
 
 XML_NAMESPACE = "http://www.w3.org/XML/1998/namespace"
 
@@ -51,18 +51,18 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-_DECLARED_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]*)["']""")
+_DECLARED_ENCODING = Regex(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]*)["']""")
 
 # Markup that is not a start tag, and the "<" that opens one. The document is already known to be
 # well formed when this runs, so a start tag is any "<" not consumed by the other alternatives.
-_MARKUP = re.compile(
+_MARKUP = Regex(
     r"<!--.*?-->|<\?.*?\?>|<!\[CDATA\[.*?\]\]>|<!DOCTYPE(?:[^\[>]|\[.*?\])*>|</[^>]*>|<",
     re.S,
 )
-_TAG_NAME = re.compile(r"<([^\s/>]+)")
-_ATTRIBUTE = re.compile(r"""\s*([^\s=/>]+)\s*=\s*("[^"]*"|'[^']*')""")
+_TAG_NAME = Regex(r"<([^\s/>]+)")
+_ATTRIBUTE = Regex(r"""\s*([^\s=/>]+)\s*=\s*("[^"]*"|'[^']*')""")
 # _MARKUP with whole start tags (name, attributes, end) read in the same pass.
-_SCAN = re.compile(
+_SCAN = Regex(
     r"<!--.*?-->|<\?.*?\?>|<!\[CDATA\[.*?\]\]>|<!DOCTYPE(?:[^\[>]|\[.*?\])*>|</[^>]*>"
     r"""|<([^\s/>]+)(?:\s*[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*(/?)>|<""",
     re.S,

@@ -21,7 +21,7 @@ from typing import Union
 
 from lxml import etree
 
-from .lazy import dataclass_on_first_use
+from .lazy import Regex, dataclass_on_first_use
 
 RNG = "http://relaxng.org/ns/structure/1.0"
 ANNOTATIONS = "urn:domlint:annotations"
@@ -137,7 +137,7 @@ _INTEGER_RANGES = {
     "positiveInteger": (1, None),
     "nonNegativeInteger": (0, None),
 }
-_INTEGER = re.compile(r"[+-]?[0-9]+")
+_INTEGER = Regex(r"[+-]?[0-9]+")
 
 
 def _collapse(text: str) -> str:

@@ -9,7 +9,6 @@ lxml (fast); XSD 1.1 (assertions, `vc:minVersion="1.1"`) on xmlschema, imported 
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Callable, Protocol
 from collections.abc import Iterable
@@ -21,6 +20,7 @@ from .diagnostics import Severity
 from .document import Document
 from .rules import Rule, declare
 from .schema import Issue, Schema
+from .lazy import Regex
 
 SCHEMA_VIOLATION = declare(
     Rule(
@@ -38,9 +38,9 @@ _SAFE_PARSER = dict(resolve_entities=False, no_network=True, load_dtd=False)
 _XSD = "http://www.w3.org/2001/XMLSchema"
 _XSD11_ONLY = ("assert", "assertion", "alternative", "openContent", "defaultOpenContent", "override")
 _ATTRIBUTE_IN_MESSAGE = (
-    re.compile(r"attribute '([^']+)'"),
-    re.compile(r"attribute ([^\s=]+)="),
-    re.compile(r"'([^']+)' attribute not allowed"),
+    Regex(r"attribute '([^']+)'"),
+    Regex(r"attribute ([^\s=]+)="),
+    Regex(r"'([^']+)' attribute not allowed"),
 )
 
 

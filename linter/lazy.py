@@ -43,3 +43,20 @@ def dataclass_on_first_use(**options: Any) -> Callable[[type[T]], type[T]]:
         return cls
 
     return decorate
+
+
+class Regex:
+    """`re.compile(pattern, flags)` done on first use: a module's expressions cost nothing at start
+    until a document needs them (most runs need few). After the first use the methods are the
+    compiled expression's own, bound once."""
+
+    def __init__(self, pattern: str | bytes, flags: int = 0) -> None:
+        self.pattern, self.flags = pattern, flags
+
+    def __getattr__(self, name: str) -> Any:  # only for what is not set yet
+        import re
+
+        compiled = re.compile(self.pattern, self.flags)
+        for method in ("match", "fullmatch", "search", "finditer", "findall", "sub", "subn", "split"):
+            setattr(self, method, getattr(compiled, method))
+        return getattr(compiled, name)

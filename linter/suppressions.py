@@ -12,7 +12,7 @@ import re
 from .diagnostics import Diagnostic, Severity
 from .document import Document
 from .rules import Rule, declare, lookup
-from .lazy import dataclass_on_first_use
+from .lazy import Regex, dataclass_on_first_use
 
 UNUSED_SUPPRESSION = declare(
     Rule(
@@ -32,8 +32,8 @@ UNUSED_SUPPRESSION = declare(
     )
 )
 
-_DIRECTIVE = re.compile(r"<!--\s*domlint:\s*disable=(?P<names>[^>]*?)\s*-->")
-_BETWEEN = re.compile(r"(\s|<!--.*?-->)*", re.S)
+_DIRECTIVE = Regex(r"<!--\s*domlint:\s*disable=(?P<names>[^>]*?)\s*-->")
+_BETWEEN = Regex(r"(\s|<!--.*?-->)*", re.S)
 
 
 @dataclass_on_first_use()

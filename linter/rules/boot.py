@@ -8,7 +8,6 @@ both on the drivers that have one.
 
 from __future__ import annotations
 
-import re
 from typing import Callable, TypeVar
 from collections.abc import Hashable, Iterable, Iterator
 
@@ -19,7 +18,7 @@ from .. import fixes
 from . import ALL_DRIVERS, Context, Finding, rule
 from .facts import X86, arch
 from .ranges import out_of_range
-from ..lazy import dataclass_on_first_use
+from ..lazy import Regex, dataclass_on_first_use
 
 # Devices whose `<boot>` child libvirt parses (the schema's deviceBoot; elsewhere it is ignored).
 _BOOTABLE_DEVICES = ("disk", "interface", "hostdev", "redirdev", "filesystem")
@@ -27,9 +26,9 @@ _BOOTABLE_DEVICES = ("disk", "interface", "hostdev", "redirdev", "filesystem")
 _MAX_BOOT_DEVS = 4
 _BOOT_DEV_VALUES = ("hd", "fd", "cdrom", "network")
 _MAX_ORDER = 2**32 - 1  # the order is an unsigned int (virXMLPropUInt)
-_ORDER = re.compile(r"[0-9]+")
+_ORDER = Regex(r"[0-9]+")
 _LOADPARM_LENGTH = 8
-_LOADPARM_CHARS = re.compile(r"[a-zA-Z0-9. ]*")
+_LOADPARM_CHARS = Regex(r"[a-zA-Z0-9. ]*")
 # The `<disk device>` values QEMU maps each `<boot dev>` class to (qemuProcessPrepareDeviceBootorder).
 _QEMU_DISK_DEVICES = {"hd": ("disk", "lun"), "cdrom": ("cdrom",), "fd": ("floppy",)}
 # The `<disk device>` values bhyveload can boot from (virBhyveGetBootDisk).

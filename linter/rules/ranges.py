@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 
 from ..schema import integer_range
+from ..lazy import Regex
 
-_INTEGER = re.compile(r"\s*[+-]?[0-9]+\s*")
+_INTEGER = Regex(r"\s*[+-]?[0-9]+\s*")
 
 
 def out_of_range(value: str, element: str, attribute: str) -> str | None:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from lxml import etree
 
 from ..diagnostics import Severity
 from . import ALL_DRIVERS, Context, Finding, facts, rule
+from ..lazy import Regex
 
 _C_SPACE = " \t\n\v\f\r"  # isspace() in the C locale, as strtol and virUUIDParse skip it
 _HEX_DIGITS, _DIGITS = "0123456789abcdefABCDEF", "0123456789"  # string.hexdigits, string.digits
-_CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_CANONICAL_UUID = Regex(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _INT_RANGE = range(-(2**31), 2**31)
 # virSysinfoBaseBoardParseXML keeps a <baseBoard> only when one of these has a value.
 _BASEBOARD_FIELDS = ("manufacturer", "product", "version", "serial", "asset", "location")
