@@ -97,14 +97,18 @@ class Runner:
             if workers < 2:
                 yield from inputs
                 return
-            # Read ahead just past the threshold: a small run stays serial, at no cost.
-            for item in inputs:
-                ahead.append(item)
-                if len(ahead) > AUTO_MIN_FILES:
-                    break
-            else:
-                yield from ahead
-                return
+            # Look ahead just past the threshold (the walk, not the reading): a small run stays serial.
+            try:
+                for item in inputs:
+                    ahead.append(item)
+                    if len(ahead) > AUTO_MIN_FILES:
+                        break
+                else:
+                    yield from ahead
+                    return
+            except Exception:
+                yield from ahead  # what a serial run reports before it stops
+                raise
         yield from _parallel(_chain(ahead, inputs), self.options_for, self.read, workers)
 
 

@@ -88,8 +88,9 @@ def test_a_broken_configuration_stops_both_runs_alike(tree: Path, tmp_path: Path
     shutil.copytree(tree / "group1", tmp_path / "b")
     (tmp_path / "b" / "domlint.toml").write_text("selct = []\n", encoding="utf-8")
     serial = _run("--jobs", "1", str(tmp_path))
-    assert serial[0] == 2 and b"unknown key 'selct'" in serial[2]
+    assert serial[0] == 2 and b"unknown key 'selct'" in serial[2] and b"dangling.xml: no such file" in serial[2]
     assert _run("--jobs", "2", str(tmp_path)) == serial
+    assert _run(str(tmp_path)) == serial  # auto: the error comes while it looks ahead
     # Files named on the command line: one that cannot be read is reported before the
     # configuration of its folder is read, as in a serial run.
     named = [str(tmp_path / "b" / "gone.xml"), str(tmp_path / "b" / "not-a-domain.xml"), str(tmp_path / "a")]
