@@ -10,11 +10,10 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 from .diagnostics import Severity
 from .engine import DRIVER_OF_DOMAIN_TYPE, Options
@@ -107,8 +106,7 @@ def _class_end(segment: str, start: int) -> int:
     return segment.find("]", index)
 
 
-@dataclass(frozen=True)
-class Overrides:
+class Overrides(NamedTuple):
     """What the command line says. It wins over the files: see README, "Configuration"."""
 
     select: frozenset[str] = frozenset()  # empty: not given, the configuration's select stays
@@ -117,14 +115,17 @@ class Overrides:
     libvirt_version: Version | None = None
 
 
-@dataclass(frozen=True)
-class Config:
-    """One validated configuration; `folder` is where its patterns are relative to."""
+NO_OVERRIDES = Overrides()
+
+
+class Config(NamedTuple):
+    """One validated configuration; `folder` is where its patterns are relative to. (Named tuples
+    here and in engine.Options: defining a dataclass costs every start about a millisecond.)"""
 
     folder: Path
     select: frozenset[str] = frozenset()
     ignore: frozenset[str] = frozenset()
-    severity: dict[str, Severity] = field(default_factory=dict)  # rule name -> severity
+    severity: Mapping[str, Severity] = {}  # rule name -> severity (read only: the default is shared)
     driver: str | None = None
     libvirt_version: Version | None = None
     include: tuple[Glob, ...] = (Glob("**/*.xml"),)
@@ -168,7 +169,7 @@ class Config:
 class Resolver:
     """Which configuration applies to each file and folder: the nearest file up the tree, found once per folder."""
 
-    def __init__(self, overrides: Overrides = Overrides(), config_file: Path | None = None, isolated: bool = False) -> None:
+    def __init__(self, overrides: Overrides = NO_OVERRIDES, config_file: Path | None = None, isolated: bool = False) -> None:
         self.overrides = overrides
         self._fixed: Config | None = None
         if isolated:

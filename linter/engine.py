@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -20,7 +20,7 @@ XML_SYNTAX = declare(
         name="xml-syntax",
         severity=Severity.ERROR,
         summary="The file is not well-formed XML.",
-        doc="libvirt cannot read the file at all. The diagnostic stands where the XML parser "
+        docstring="libvirt cannot read the file at all. The diagnostic stands where the XML parser "
         "stopped, which is at or just after the mistake (an unclosed tag, a stray '&', a missing quote).",
         needs_domain=False,
     )
@@ -46,20 +46,19 @@ DRIVER_OF_DOMAIN_TYPE = {
 LINTED_ROOTS = ("domain", "os")
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(NamedTuple):
     """What to check and how to rate it, for one file (config.py merges files and command line into it).
 
     `select`/`ignore` hold rule names, codes or code prefixes. `severity` maps rule names to the
-    severity a project wants instead of the rule's own. `libvirt_version` is the libvirt the
-    domain is meant for (None: the newest).
+    severity a project wants instead of the rule's own (read only: the default is shared).
+    `libvirt_version` is the libvirt the domain is meant for (None: the newest).
     """
 
     select: frozenset[str] = frozenset()
     ignore: frozenset[str] = frozenset()
     driver: str | None = None
     libvirt_version: tuple[int, int, int] | None = None
-    severity: dict[str, Severity] = field(default_factory=dict, hash=False)
+    severity: Mapping[str, Severity] = {}
 
     def enabled(self, rule: Rule) -> bool:
         def matches(entries: frozenset[str]) -> bool:
@@ -70,20 +69,30 @@ class Options:
     def rated(self, diagnostic: Diagnostic) -> Diagnostic:
         """The diagnostic with the configured severity, so the output and --fail-on both see it."""
         wanted = self.severity.get(diagnostic.name, diagnostic.severity)
-        return diagnostic if wanted is diagnostic.severity else replace(diagnostic, severity=wanted)
+        if wanted is diagnostic.severity:
+            return diagnostic
+        from dataclasses import replace  # only a project that re-rates a rule needs it
+
+        return replace(diagnostic, severity=wanted)
 
 
-@dataclass
+NO_OPTIONS = Options()  # every rule, as it rates itself, for the driver the domain names, for the newest libvirt
+
+
 class Result:
-    """The outcome for one document: its diagnostics, or that it was skipped (not a domain)."""
+    """The outcome for one document: its diagnostics, or that it was skipped (not a domain).
+    A plain class: a dataclass would cost every start more to define than it gives."""
 
-    path: str
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    skipped: bool = False
-    source: Source | None = None
+    __slots__ = ("path", "diagnostics", "skipped", "source")
+
+    def __init__(self, path: str, diagnostics: list[Diagnostic] | None = None, skipped: bool = False, source: Source | None = None) -> None:
+        self.path, self.diagnostics, self.skipped, self.source = path, diagnostics if diagnostics is not None else [], skipped, source
+
+    def __repr__(self) -> str:
+        return f"Result({self.path!r}, {len(self.diagnostics)} diagnostics{', skipped' if self.skipped else ''})"
 
 
-def lint(data: bytes, path: str, options: Options = Options()) -> Result:
+def lint(data: bytes, path: str, options: Options = NO_OPTIONS) -> Result:
     """Lint one document given as bytes; `path` names it in the diagnostics."""
     document = _parse(data, path)
     if isinstance(document, Result):
@@ -104,7 +113,7 @@ def lint(data: bytes, path: str, options: Options = Options()) -> Result:
     return _selected(Result(path, diagnostics, source=document), options)
 
 
-def validate(data: bytes, path: str, validator: Validator, options: Options = Options()) -> Result:
+def validate(data: bytes, path: str, validator: Validator, options: Options = NO_OPTIONS) -> Result:
     """Check one document against a user's grammar only (`domlint validate`); every root counts."""
     document = _parse(data, path)
     if isinstance(document, Result):

@@ -28,7 +28,7 @@ SCHEMA_VIOLATION = declare(
         name="schema-violation",
         severity=Severity.ERROR,
         summary="The document does not match the grammar given with --schema.",
-        doc="Reported by `domlint validate` with the validator's own message (XSD, or a RelaxNG "
+        docstring="Reported by `domlint validate` with the validator's own message (XSD, or a RelaxNG "
         "grammar using patterns domlint cannot explain), at the element or attribute it names.",
         needs_domain=False,
     )

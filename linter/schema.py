@@ -30,7 +30,7 @@ DOMAIN_GRAMMAR = "domain.rng"
 
 
 def _grammar_rule(code: str, name: str, summary: str, doc: str) -> Rule:
-    return declare(Rule(code=code, name=name, severity=Severity.ERROR, summary=summary, doc=doc, needs_domain=False))
+    return declare(Rule(code=code, name=name, severity=Severity.ERROR, summary=summary, docstring=doc, needs_domain=False))
 
 
 UNKNOWN_ELEMENT = _grammar_rule(

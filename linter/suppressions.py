@@ -20,7 +20,7 @@ UNUSED_SUPPRESSION = declare(
         name="unused-suppression",
         severity=Severity.WARNING,
         summary="A domlint: disable comment that silences nothing.",
-        doc="## What it catches\n"
+        docstring="## What it catches\n"
         "A `<!-- domlint: disable=NAME -->` comment whose rules report nothing in the element it "
         "stands before, that names no known rule, or that does not stand directly before an element.\n\n"
         "## Why it matters\n"

@@ -17,19 +17,19 @@ configuration key give it; None means the newest libvirt.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from lxml import etree
 
 from . import grammar as g
+from .lazy import dataclass_on_first_use
 from .schema import Interpreter, _element_patterns, bundled_schema, expand, text_options
 
 Version = tuple[int, int, int]
 
 
-@dataclass(frozen=True)
-class DroppedCheck:
+class DroppedCheck(NamedTuple):
     """A check libvirt made from the release that introduced the construct it is about (the
     grammar's `d:since` of `element`'s `attribute`) until the release that `dropped` it."""
 
@@ -102,7 +102,7 @@ def before(target: Version | None, version: Version) -> bool:
     return target is not None and target < version
 
 
-@dataclass(frozen=True)
+@dataclass_on_first_use(frozen=True)
 class Newer:
     """A construct the target libvirt does not know: the node, where (attribute key or text),
     what it is in words, and the release that introduced it."""

@@ -27,7 +27,7 @@ XML_FEATURE_IGNORED = declare(
         name="xml-feature-ignored",
         severity=Severity.WARNING,
         summary="An external DTD, entity reference or XInclude, which neither domlint nor libvirt follows.",
-        doc="## What it catches\n"
+        docstring="## What it catches\n"
         "A DOCTYPE that points at an external DTD or declares parameter entities, an entity "
         "reference such as `&disk;` in element content, or an `<xi:include>`.\n\n"
         "## Why it matters\n"
@@ -49,7 +49,7 @@ DOCUMENT_TOO_LARGE = declare(
         name="document-too-large",
         severity=Severity.ERROR,
         summary="A file larger than 10 MiB, which virsh refuses to read.",
-        doc="## What it catches\nAn input of more than 10 MiB.\n\n"
+        docstring="## What it catches\nAn input of more than 10 MiB.\n\n"
         "## Why it matters\n`virsh define` refuses XML files larger than 10 MiB; a domain is a few "
         "kilobytes, so such a file is not a domain (or not one libvirt will read). domlint reads at "
         "most 10 MiB of any input, which bounds its time and memory.\n\n"

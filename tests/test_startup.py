@@ -10,13 +10,11 @@ from __future__ import annotations
 import pickle
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from domlint import engine, lazy
-from domlint.rules import REGISTRY, dedent
 
 from .conftest import FIXTURES
 
@@ -84,15 +82,3 @@ def test_results_survive_pickling_into_a_fresh_process() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], input=pickle.dumps(result.diagnostics), capture_output=True, check=True)
     assert out.stdout.split() == [str(len({d.span for d in result.diagnostics})).encode(), b"True"]
-
-
-@pytest.mark.parametrize("text", ["", "a", "  a\n  b", "  a\n\tb", "  a\n   \n    b\n", "\t\ta\n\t b", "x\n  y\n", " \r\n  a"])
-def test_dedent_is_textwraps(text: str) -> None:
-    assert dedent(text) == textwrap.dedent(text)
-
-
-def test_dedent_of_every_rule_document() -> None:
-    for rule in REGISTRY.values():
-        if rule.check is not None and rule.check.__doc__:
-            rest = rule.check.__doc__.strip("\n").partition("\n")[2]
-            assert dedent(rest) == textwrap.dedent(rest), rule.name

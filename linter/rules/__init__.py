@@ -8,8 +8,7 @@ name, severity and position. Document-level checks (XML syntax, grammar) are dec
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, NamedTuple
 from collections.abc import Iterable, Iterator
 
 from lxml import etree
@@ -39,29 +38,46 @@ class Finding:
     fix: Fix | None = None
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
+    """A rule as the registry holds it (a named tuple: 78 of them are made at every start, and a
+    dataclass would cost more to define than all of them to make).
+
+    `docstring` is the documentation as written, indented; `doc` is the same, cleaned for display.
+    """
+
     code: str
     name: str
     severity: Severity
     summary: str
-    doc: str
+    docstring: str
     drivers: frozenset[str] = ALL_DRIVERS
     needs_domain: bool = True
-    check: Callable[[Context], Iterable[Finding]] | None = field(default=None, compare=False)
+    check: Callable[[Context], Iterable[Finding]] | None = None
+
+    @property
+    def doc(self) -> str:
+        import inspect  # already loaded by click: cleaning costs only when a rule's docs are shown
+
+        return inspect.cleandoc(self.docstring)
 
 
-@dataclass
 class Context:
     """One document as rules see it: the `<domain>` (None for a bare `<os>`), its `<os>`, the
-    driver, the target libvirt version, and the document itself (for positions and fixes)."""
+    driver, the target libvirt version (None: the newest libvirt), and the document itself (for
+    positions and fixes). A plain class: one is made per document, and its lookups are cached
+    in it as they are first needed."""
 
-    root: etree._Element
-    domain: etree._Element | None
-    os: etree._Element | None
-    driver: str | None
-    document: Document
-    libvirt_version: tuple[int, int, int] | None = None  # the target; None: the newest libvirt
+    def __init__(
+        self,
+        root: etree._Element,
+        domain: etree._Element | None,
+        os: etree._Element | None,
+        driver: str | None,
+        document: Document,
+        libvirt_version: tuple[int, int, int] | None = None,
+    ) -> None:
+        self.root, self.domain, self.os, self.driver = root, domain, os, driver
+        self.document, self.libvirt_version = document, libvirt_version
 
     @property
     def os_type(self) -> str | None:
@@ -123,7 +139,7 @@ def rule(
                 name=name,
                 severity=severity,
                 summary=summary,
-                doc=_dedent(check.__doc__ or ""),
+                docstring=check.__doc__ or "",
                 drivers=frozenset(drivers),
                 needs_domain=needs_domain,
                 check=check,
@@ -147,33 +163,3 @@ def drivers_label(checked: Rule) -> str:
 def lookup(name_or_code: str) -> Rule | None:
     """A rule by its name or code (codes case-insensitive)."""
     return REGISTRY.get(name_or_code) or _BY_CODE.get(name_or_code.upper())
-
-
-def _dedent(text: str) -> str:
-    first, _, rest = text.strip("\n").partition("\n")
-    return (first.strip() + "\n" + dedent(rest)).strip()
-
-
-def dedent(text: str) -> str:
-    """`textwrap.dedent`, without importing textwrap at every start (70 docstrings are dedented
-    when the rules register): blank lines made empty, then the common margin removed."""
-    lines = text.split("\n")
-    margin: str | None = None
-    for index, line in enumerate(lines):
-        content = line.lstrip(" \t")
-        if not content:
-            lines[index] = ""
-            continue
-        indent = line[: len(line) - len(content)]
-        if margin is None or indent.startswith(margin):
-            margin = indent if margin is None else margin
-        elif margin.startswith(indent):
-            margin = indent
-        else:
-            common = 0
-            while margin[common] == indent[common]:
-                common += 1
-            margin = margin[:common]
-    if margin:
-        lines = [line[len(margin) :] if line.startswith(margin) else line for line in lines]
-    return "\n".join(lines)
