@@ -7,11 +7,11 @@ temporary file in the same folder, then a rename): a failure mid-write leaves it
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 from . import engine, fixes
 
@@ -47,10 +47,11 @@ def fix(data: bytes, path: str, options: engine.Options) -> Fixed:
     return Fixed(data, current, applied, result)
 
 
-def write(path: Path, data: bytes) -> None:
+def write(path: str, data: bytes) -> None:
     """Replace the file's contents atomically, keeping its permissions."""
-    mode = path.stat().st_mode
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".domlint", dir=path.parent)
+    mode = os.stat(path).st_mode
+    folder, name = os.path.split(path)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".domlint", dir=folder or ".")
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
@@ -59,7 +60,8 @@ def write(path: Path, data: bytes) -> None:
         os.chmod(temporary, mode & 0o7777)
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
         raise
 
 

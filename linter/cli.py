@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from pathlib import Path
 from typing import Any, Callable, Protocol
 from collections.abc import Iterator
 
@@ -60,22 +59,22 @@ def _jobs(_context: click.Context, _parameter: click.Parameter, value: str) -> i
 class _Walk(Protocol):
     """Which folders a folder walk enters and which files it lints (`config.Resolver` for `check`)."""
 
-    def enters(self, folder: Path) -> bool: ...
+    def enters(self, folder: str) -> bool: ...
 
-    def walks(self, file: Path) -> bool: ...
+    def walks(self, file: str) -> bool: ...
 
 
 class _XmlFiles:
     """Every `*.xml`: `validate` reads no configuration."""
 
-    def enters(self, folder: Path) -> bool:
+    def enters(self, folder: str) -> bool:
         return True
 
-    def walks(self, file: Path) -> bool:
-        return file.name.endswith(".xml")
+    def walks(self, file: str) -> bool:
+        return file.endswith(".xml")
 
 
-def _walk(folder: Path, walk: _Walk) -> Iterator[Path]:
+def _walk(folder: str, walk: _Walk) -> Iterator[str]:
     """The files to lint under a folder, sorted, skipping hidden and excluded folders and never looping on symlinks."""
     if not walk.enters(folder):
         return
@@ -86,27 +85,30 @@ def _walk(folder: Path, walk: _Walk) -> Iterator[Path]:
             subdirectories[:] = []
             continue
         seen.add(real)
-        here = Path(directory)
-        subdirectories[:] = sorted(d for d in subdirectories if not d.startswith(".") and walk.enters(here / d))
+        subdirectories[:] = sorted(d for d in subdirectories if not d.startswith(".") and walk.enters(os.path.join(directory, d)))
         files.sort()
         for name in files:
-            # A path made from a new string: `here / name` would keep every name of a big folder
-            # interned at once (pathlib interns path parts), which grows memory with the folder.
-            file = Path(os.path.join(directory, name))
+            file = _tidy(os.path.join(directory, name))
             if walk.walks(file):
                 yield file
 
 
-def _read(path: Path) -> bytes:
+def _tidy(path: str) -> str:
+    """A walked file's name as the report gives it (as pathlib spells it): no `.` parts, no doubled slashes."""
+    parts = [part for part in path.split(os.sep) if part not in ("", ".")]
+    return (os.sep if path.startswith(os.sep) else "") + os.sep.join(parts)
+
+
+def _read(path: str) -> bytes:
     """A regular file's bytes, at most one past the size limit (the engine reports the excess).
 
     Devices and pipes are refused: reading one could block forever or never end.
     """
     try:
-        status = path.stat()
+        status = os.stat(path)
         if not stat.S_ISREG(status.st_mode):
             raise PathProblem(f"{path}: not a regular file")
-        with path.open("rb") as handle:
+        with open(path, "rb") as handle:
             # The size the file has, plus one byte: read(limit) would allocate the whole limit for
             # every small file. A file that grew, or whose size is unknown (0), is read on to the limit.
             data = handle.read(min(status.st_size, MAX_DOCUMENT_BYTES) + 1)
@@ -122,8 +124,8 @@ def _read(path: Path) -> bytes:
 
 
 def _inputs(
-    paths: tuple[str, ...], stdin_filename: str | None, walk: _Walk, read: Callable[[Path], Any] | None = None
-) -> Iterator[tuple[str, Path | None, Any]]:
+    paths: tuple[str, ...], stdin_filename: str | None, walk: _Walk, read: Callable[[str], Any] | None = None
+) -> Iterator[tuple[str, str | None, Any]]:
     """(name to report, where it is for the configuration, contents); standard input without a name is nowhere (None).
 
     `read` gives a file's contents (default: `_try_read`); `_report` reads later (`--jobs` workers read their files).
@@ -132,21 +134,20 @@ def _inputs(
     for name in paths:
         if name == "-":
             label = stdin_filename or "<stdin>"
-            location = Path(stdin_filename) if stdin_filename else None
+            location = stdin_filename or None
             if sys.stdin is None:
                 yield label, location, PathProblem(f"{label}: standard input is closed")
             else:
                 yield label, location, sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1)
             continue
-        path = Path(name)
-        if path.is_dir():
-            for file in _walk(path, walk):
-                yield str(file), file, read(file)
+        if os.path.isdir(name):
+            for file in _walk(name, walk):
+                yield file, file, read(file)
         else:
-            yield name, path, read(path)
+            yield name, name, read(name)
 
 
-def _try_read(path: Path) -> bytes | PathProblem:
+def _try_read(path: str) -> bytes | PathProblem:
     try:
         return _read(path)
     except PathProblem as problem:
@@ -236,10 +237,10 @@ def _report(
     paths: tuple[str, ...],
     stdin_filename: str | None,
     walk: _Walk,
-    check_one: Callable[[bytes, str, Path | None], engine.Result],
+    check_one: Callable[[bytes, str, str | None], engine.Result],
     reporting: Reporting,
     before_exit: Callable[[], None] = lambda: None,
-    run: Callable[[Iterator[tuple[str, Path | None, Any]]], Iterator[tuple[str, Path | None, Any]]] = lambda inputs: inputs,
+    run: Callable[[Iterator[tuple[str, str | None, Any]]], Iterator[tuple[str, str | None, Any]]] = lambda inputs: inputs,
 ) -> None:
     """Check every input, print the report, exit with the documented code.
 
@@ -249,7 +250,7 @@ def _report(
     path_problems = False
     progress = Progress(sys.stderr)
     for name, location, data in run(_inputs(paths, stdin_filename, walk, read=lambda path: path)):
-        if isinstance(data, Path):  # not read yet (by a worker): read now, as a serial run does
+        if isinstance(data, str):  # a path not read yet (by a worker): read now, as a serial run does
             data = _try_read(data)
         if isinstance(data, PathProblem):
             progress.finish()
@@ -283,9 +284,7 @@ def _report(
 @click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (names, codes or code prefixes); adds to the config's.")
 @click.option("--driver", type=click.Choice(DRIVERS), help="The libvirt driver to judge by (default: config, else <domain type>).")
 @click.option("--libvirt-version", metavar="X.Y[.Z]", callback=_version, help="The libvirt release the domains are for.")
-@click.option(
-    "--config", "config_file", type=click.Path(path_type=Path), metavar="FILE", help="Use this configuration file for every path."
-)
+@click.option("--config", "config_file", type=click.Path(), metavar="FILE", help="Use this configuration file for every path.")
 @click.option("--no-config", is_flag=True, help="Ignore every configuration file.")
 @click.option("--fix", is_flag=True, help="Apply the safe fixes to the files, then report what is left.")
 @click.option("--diff", is_flag=True, help="Show the safe fixes as a unified diff; write nothing.")
@@ -305,7 +304,7 @@ def check(
     ignore: tuple[str, ...],
     driver: str | None,
     libvirt_version: config.Version | None,
-    config_file: Path | None,
+    config_file: str | None,
     no_config: bool,
     fail_on: str,
     stdin_filename: str | None,
@@ -330,7 +329,7 @@ def check(
             _show_diffs(paths, stdin_filename, resolver)
         fixed_count = [0, 0]  # fixes applied, files written
 
-        def check_one(data: bytes, name: str, location: Path | None) -> engine.Result:
+        def check_one(data: bytes, name: str, location: str | None) -> engine.Result:
             options = resolver.options_for(location)
             if not fix or location is None:
                 return engine.lint(data, name, options)
@@ -380,12 +379,12 @@ def _show_diffs(paths: tuple[str, ...], stdin_filename: str | None, resolver: co
     "--schema",
     "schema_file",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False),
     help="The grammar: RelaxNG (.rng or .rnc) or XML Schema (.xsd, 1.0 or 1.1).",
 )
 @_output_options
 def validate(
-    schema_file: Path,
+    schema_file: str,
     paths: tuple[str, ...],
     output_format: str,
     fail_on: str,
@@ -418,7 +417,11 @@ def schema(grammar_format: str, print_path: bool) -> None:
     The .rng and .rnc files include os.rng / os.rnc from the same folder; the XSD stands alone.
     """
     path = schema_path(f"domain.{grammar_format}")
-    click.echo(str(path) if print_path else path.read_text(encoding="utf-8"), nl=print_path)
+    if print_path:
+        click.echo(path)
+        return
+    with open(path, encoding="utf-8") as grammar_file:
+        click.echo(grammar_file.read(), nl=False)
 
 
 @main.command("rule")

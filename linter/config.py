@@ -11,7 +11,6 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
 from types import ModuleType
 from typing import Any, NamedTuple
 
@@ -122,7 +121,7 @@ class Config(NamedTuple):
     """One validated configuration; `folder` is where its patterns are relative to. (Named tuples
     here and in engine.Options: defining a dataclass costs every start about a millisecond.)"""
 
-    folder: Path
+    folder: str  # absolute
     select: frozenset[str] = frozenset()
     ignore: frozenset[str] = frozenset()
     severity: Mapping[str, Severity] = {}  # rule name -> severity (read only: the default is shared)
@@ -132,7 +131,7 @@ class Config(NamedTuple):
     exclude: tuple[Glob, ...] = ()
     per_file_ignores: tuple[tuple[Glob, frozenset[str]], ...] = ()
 
-    def options(self, file: Path | None, overrides: Overrides) -> Options:
+    def options(self, file: str | None, overrides: Overrides) -> Options:
         """The engine's options for one file (None: standard input without a name)."""
         ignore = self.ignore | overrides.ignore
         if file is not None and self.per_file_ignores:
@@ -146,11 +145,11 @@ class Config(NamedTuple):
             severity=self.severity,
         )
 
-    def excludes(self, path: Path) -> bool:
+    def excludes(self, path: str) -> bool:
         """Whether a folder walk leaves out this file or folder."""
         return self._excluded(self._relative(path))
 
-    def includes(self, file: Path) -> bool:
+    def includes(self, file: str) -> bool:
         """Whether a folder walk lints this file."""
         relative = self._relative(file)
         return any(glob.matches(relative) for glob in self.include) and not self._excluded(relative)
@@ -158,7 +157,7 @@ class Config(NamedTuple):
     def _excluded(self, relative: str) -> bool:
         return any(glob.covers(relative) for glob in self.exclude)
 
-    def _relative(self, path: Path) -> str:
+    def _relative(self, path: str) -> str:
         """`path` relative to the configuration's folder, '/'-separated (with '..' when outside it)."""
         absolute, prefix = os.path.abspath(path), os.path.join(self.folder, "")
         if absolute.startswith(prefix):  # the usual case, without relpath's cost (it shows on a large folder walk)
@@ -169,49 +168,49 @@ class Config(NamedTuple):
 class Resolver:
     """Which configuration applies to each file and folder: the nearest file up the tree, found once per folder."""
 
-    def __init__(self, overrides: Overrides = NO_OVERRIDES, config_file: Path | None = None, isolated: bool = False) -> None:
+    def __init__(self, overrides: Overrides = NO_OVERRIDES, config_file: str | None = None, isolated: bool = False) -> None:
         self.overrides = overrides
         self._fixed: Config | None = None
         if isolated:
-            self._fixed = Config(folder=Path.cwd())
+            self._fixed = Config(folder=os.getcwd())
         elif config_file is not None:
             self._fixed = load(config_file)
         self._by_folder: dict[str, Config] = {}
         self._options: dict[int, tuple[Config, Options]] = {}  # by configuration (kept alive with it)
 
-    def config_for(self, folder: Path) -> Config:
+    def config_for(self, folder: str) -> Config:
         """The configuration that governs the files in `folder`."""
         return self._fixed if self._fixed is not None else self._nearest(os.path.abspath(folder))
 
-    def options_for(self, file: Path | None) -> Options:
+    def options_for(self, file: str | None) -> Options:
         """The engine's options for one file; None is standard input without a name (the current folder's configuration)."""
-        config = self.config_for(file.parent if file is not None else Path.cwd())
+        config = self.config_for(os.path.dirname(os.path.abspath(file)) if file is not None else os.getcwd())
         if config.per_file_ignores:
             return config.options(file, self.overrides)
         if id(config) not in self._options:  # the same for every file it governs: made once
             self._options[id(config)] = (config, config.options(file, self.overrides))
         return self._options[id(config)][1]
 
-    def enters(self, folder: Path) -> bool:
+    def enters(self, folder: str) -> bool:
         """Whether a folder walk goes into `folder`: the configuration around it decides."""
-        absolute = Path(os.path.abspath(folder))
-        return not self.config_for(absolute.parent).excludes(absolute)
+        absolute = os.path.abspath(folder)
+        return not self.config_for(os.path.dirname(absolute)).excludes(absolute)
 
-    def walks(self, file: Path) -> bool:
+    def walks(self, file: str) -> bool:
         """Whether a folder walk lints `file`: its own folder's configuration decides."""
-        return self.config_for(file.parent).includes(file)
+        return self.config_for(os.path.dirname(os.path.abspath(file))).includes(file)
 
     def _nearest(self, folder: str) -> Config:
         if folder not in self._by_folder:
             parent = os.path.dirname(folder)
             found = _load_from(folder)
             if found is None:
-                found = self._nearest(parent) if parent != folder else Config(folder=Path(folder))
+                found = self._nearest(parent) if parent != folder else Config(folder=folder)
             self._by_folder[folder] = found
         return self._by_folder[folder]
 
 
-def load(path: Path) -> Config:
+def load(path: str) -> Config:
     """The configuration in `path` (`--config`): a pyproject.toml without `[tool.domlint]` is an error here."""
     found = _read(path)
     if found is None:
@@ -222,26 +221,27 @@ def load(path: Path) -> Config:
 def _load_from(folder: str) -> Config | None:
     """The first file of `folder` that configures domlint, or None."""
     for name in FILE_NAMES:
-        path = Path(folder, name)
-        found = _read(path) if path.is_file() else None
+        path = os.path.join(folder, name)
+        found = _read(path) if os.path.isfile(path) else None
         if found is not None:
             return found
     return None
 
 
-def _read(path: Path) -> Config | None:
+def _read(path: str) -> Config | None:
     """`[tool.domlint]` of a pyproject.toml (None when it has none), the top level of any other file."""
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            data = handle.read()
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
-    if path.name == "pyproject.toml" and b"domlint" not in data:
+    if os.path.basename(path) == "pyproject.toml" and b"domlint" not in data:
         return None  # another tool's file: not parsed, so no TOML parser is imported and its mistakes are not ours
     table = _domlint_table(path, _parse_toml(path, data))
     return None if table is None else _validated(path, table)
 
 
-def _parse_toml(path: Path, data: bytes) -> dict[str, Any]:
+def _parse_toml(path: str, data: bytes) -> dict[str, Any]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -267,7 +267,7 @@ def _toml_module() -> ModuleType:
 _POSITION = Regex(r" \(at (?:line (\d+), column (\d+)|end of document)\)$")
 
 
-def _syntax_error(path: Path, text: str, message: str) -> ConfigError:
+def _syntax_error(path: str, text: str, message: str) -> ConfigError:
     """`FILE:LINE:COLUMN: invalid TOML: ...`, from the position the TOML parser puts in its message."""
     found = _POSITION.search(message)
     if found is None:
@@ -279,9 +279,9 @@ def _syntax_error(path: Path, text: str, message: str) -> ConfigError:
     return ConfigError(f"{path}:{line}:{column}: invalid TOML: {message[: found.start()]}")
 
 
-def _domlint_table(path: Path, document: dict[str, Any]) -> dict[str, Any] | None:
+def _domlint_table(path: str, document: dict[str, Any]) -> dict[str, Any] | None:
     """domlint's keys: the whole file, or `[tool.domlint]` of a pyproject.toml (None when it has none)."""
-    if path.name != "pyproject.toml":
+    if os.path.basename(path) != "pyproject.toml":
         return document
     tool = document.get("tool")
     table = tool.get("domlint") if isinstance(tool, dict) else None
@@ -290,13 +290,13 @@ def _domlint_table(path: Path, document: dict[str, Any]) -> dict[str, Any] | Non
     return table
 
 
-def _validated(path: Path, table: dict[str, Any]) -> Config:
+def _validated(path: str, table: dict[str, Any]) -> Config:
     """The Config of one table, or a ConfigError about its first mistake."""
     for key in table:
         if key not in KEYS:
             raise ConfigError(f"{path}: unknown key '{key}'{_did_you_mean(key, KEYS)}")
     read = _Reader(path)
-    settings: dict[str, Any] = {"folder": Path(os.path.abspath(path.parent))}
+    settings: dict[str, Any] = {"folder": os.path.dirname(os.path.abspath(path))}
     for key in ("select", "ignore"):
         if key in table:
             settings[key] = read.selectors(key, table[key])
@@ -321,7 +321,7 @@ def _validated(path: Path, table: dict[str, Any]) -> Config:
 class _Reader:
     """Type and value checks of one file's keys; each error names the file and the (dotted) key."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: str) -> None:
         self.path = path
 
     def invalid(self, key: str, problem: str) -> ConfigError:

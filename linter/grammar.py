@@ -13,10 +13,10 @@ anyName, except, name; annotations in the domlint namespace (`d:since`, `d:expec
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import field
 from functools import cache
-from pathlib import Path
 from typing import Union
 
 from lxml import etree
@@ -26,6 +26,7 @@ from .lazy import Regex, dataclass_on_first_use
 RNG = "http://relaxng.org/ns/structure/1.0"
 ANNOTATIONS = "urn:domlint:annotations"
 DOCUMENTATION = "{http://relaxng.org/ns/compatibility/annotations/1.0}documentation"
+StrPath = Union[str, "os.PathLike[str]"]  # paths stay strings on the check path: pathlib costs every start
 
 
 # Name classes ------------------------------------------------------------------------------------
@@ -205,11 +206,11 @@ class _Reader:
     def __init__(self) -> None:
         self.grammar = Grammar()
 
-    def read_file(self, path: Path, overrides: etree._Element | None = None) -> None:
+    def read_file(self, path: StrPath, overrides: etree._Element | None = None) -> None:
         root = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
         self.read_root(root, path, overrides)
 
-    def read_root(self, root: etree._Element, path: Path, overrides: etree._Element | None = None) -> None:
+    def read_root(self, root: etree._Element, path: StrPath, overrides: etree._Element | None = None) -> None:
         """Read a grammar element; includes are resolved relative to `path`."""
         _check_supported(root)
         overridden = {d.get("name") for d in _children(overrides) if d.tag == _rng("define")} if overrides is not None else set()
@@ -219,7 +220,7 @@ class _Reader:
             return
         for node in _children(root):
             if node.tag == _rng("include"):
-                self.read_file(path.parent / node.get("href"), node)
+                self.read_file(os.path.join(os.path.dirname(path), node.get("href")), node)
                 self._read_grammar_items(node)
             elif node.tag == _rng("define") and node.get("combine"):
                 raise ValueError("combining defines is not supported by the grammar reader")
@@ -309,22 +310,22 @@ def _check_supported(root: etree._Element) -> None:
             raise ValueError("only the XML Schema datatype library is supported by the grammar reader")
 
 
-def schema_path(name: str) -> Path:
+def schema_path(name: str) -> str:
     """The installed path of a bundled grammar file (the schemas ship inside the package)."""
     from . import schemas  # its folder; importlib.resources would cost every run start-up time
 
-    return Path(schemas.__file__).parent / name
+    return os.path.join(os.path.dirname(schemas.__file__), name)
 
 
 @cache
-def load(path: Path) -> Grammar:
+def load(path: StrPath) -> Grammar:
     """The grammar in `path` (with its includes), read once per process."""
     reader = _Reader()
     reader.read_file(path)
     return reader.grammar
 
 
-def load_tree(tree: etree._ElementTree, path: Path) -> Grammar:
+def load_tree(tree: etree._ElementTree, path: StrPath) -> Grammar:
     """A grammar already parsed (e.g. converted from the compact syntax); `path` locates includes."""
     reader = _Reader()
     reader.read_root(tree.getroot(), path)

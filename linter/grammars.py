@@ -9,7 +9,7 @@ lxml (fast); XSD 1.1 (assertions, `vc:minVersion="1.1"`) on xmlschema, imported 
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 from typing import Callable, Protocol
 from collections.abc import Iterable
 
@@ -52,12 +52,12 @@ class Validator(Protocol):
     def validate(self, document: Document) -> list[Issue]: ...
 
 
-def load(path: Path) -> Validator:
+def load(path: str) -> Validator:
     """The validator for a grammar file, chosen by its extension."""
-    suffix = path.suffix.lower()
-    loaders: dict[str, Callable[[Path], Validator]] = {".rng": _relaxng, ".rnc": _compact, ".xsd": _xsd}
+    suffix = os.path.splitext(path)[1].lower()
+    loaders: dict[str, Callable[[str], Validator]] = {".rng": _relaxng, ".rnc": _compact, ".xsd": _xsd}
     if suffix not in loaders:
-        raise GrammarError(f"{path}: unknown grammar type '{suffix or path.name}' (expected .rng, .rnc or .xsd)")
+        raise GrammarError(f"{path}: unknown grammar type '{suffix or os.path.basename(path)}' (expected .rng, .rnc or .xsd)")
     try:
         return loaders[suffix](path)
     except OSError as error:
@@ -66,26 +66,26 @@ def load(path: Path) -> Validator:
         raise GrammarError(f"{path}: the grammar does not compile: {error}") from None
 
 
-def _relaxng(path: Path) -> Validator:
-    tree = etree.parse(str(path), etree.XMLParser(**_SAFE_PARSER))
+def _relaxng(path: str) -> Validator:
+    tree = etree.parse(path, etree.XMLParser(**_SAFE_PARSER))
     return _relaxng_from(tree, lambda: g.load(path), path)
 
 
-def _compact(path: Path) -> Validator:
+def _compact(path: str) -> Validator:
     try:
         import rnc2rng  # only for .rnc grammars (the `rnc` extra)
     except ImportError:
         raise GrammarError(f"{path}: compact-syntax grammars need rnc2rng: pip install 'domlint[rnc]'") from None
 
     try:
-        text = rnc2rng.dumps(rnc2rng.load(str(path)))
+        text = rnc2rng.dumps(rnc2rng.load(path))
     except Exception as error:  # noqa: BLE001 - rnc2rng raises many kinds for a bad grammar
         raise GrammarError(f"{path}: the compact grammar does not parse: {error}") from None
     tree = etree.ElementTree(etree.fromstring(text.encode(), etree.XMLParser(**_SAFE_PARSER)))
     return _relaxng_from(tree, lambda: g.load_tree(tree, path), path)
 
 
-def _relaxng_from(tree: etree._ElementTree, read_patterns: Callable[[], g.Grammar], path: Path) -> Validator:
+def _relaxng_from(tree: etree._ElementTree, read_patterns: Callable[[], g.Grammar], path: str) -> Validator:
     relaxng = etree.RelaxNG(tree)
     try:
         patterns = read_patterns()
@@ -94,8 +94,8 @@ def _relaxng_from(tree: etree._ElementTree, read_patterns: Callable[[], g.Gramma
     return Schema(path, relaxng, patterns)
 
 
-def _xsd(path: Path) -> Validator:
-    tree = etree.parse(str(path), etree.XMLParser(**_SAFE_PARSER))
+def _xsd(path: str) -> Validator:
+    tree = etree.parse(path, etree.XMLParser(**_SAFE_PARSER))
     uses_11 = tree.getroot().get("{http://www.w3.org/2007/XMLSchema-versioning}minVersion") == "1.1" or any(
         tree.getroot().iter(*(f"{{{_XSD}}}{tag}" for tag in _XSD11_ONLY))
     )
@@ -127,7 +127,7 @@ class _LogValidator:
 
 
 class _Xsd11Validator:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: str) -> None:
         import warnings
 
         import xmlschema  # heavy: only when an XSD 1.1 grammar is used
@@ -138,7 +138,7 @@ class _Xsd11Validator:
                 # it cannot load is an error, not a warning on standard error.
                 warnings.simplefilter("error", xmlschema.XMLSchemaIncludeWarning)
                 warnings.simplefilter("error", xmlschema.XMLSchemaImportWarning)
-                self._schema = xmlschema.XMLSchema11(str(path), allow="local", defuse="always")
+                self._schema = xmlschema.XMLSchema11(path, allow="local", defuse="always")
         except (xmlschema.XMLSchemaException, xmlschema.XMLResourceError, Warning, etree.XMLSyntaxError) as error:
             raise GrammarError(f"{path}: the grammar does not compile: {str(error).splitlines()[0]}") from None
 

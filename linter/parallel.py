@@ -19,7 +19,6 @@ import os
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
 from typing import Any, Union
 
 from . import engine
@@ -28,8 +27,8 @@ AUTO_MIN_FILES = 300
 CHUNK = 48  # files per task: large enough that a task costs far more than sending it
 IN_FLIGHT = 4  # chunks per worker sent ahead of the one being reported
 
-Input = tuple[str, Union[Path, None], Any]  # (name, location, the bytes, a path to read, or a path problem)
-Read = Callable[[Path], Any]  # a file's bytes, or the path problem to report
+Input = tuple[str, Union[str, None], Any]  # (name, location, the bytes, a path (str) to read, or a path problem)
+Read = Callable[[str], Any]  # a file's bytes, or the path problem to report
 
 
 class Clean:
@@ -80,7 +79,7 @@ class Runner:
     """Turns the inputs of a `check` run into the same inputs with the lintable ones already
     linted (the result, `compact`, in place of the bytes), in the same order."""
 
-    def __init__(self, jobs: int | None, options_for: Callable[[Path | None], engine.Options], read: Read) -> None:
+    def __init__(self, jobs: int | None, options_for: Callable[[str | None], engine.Options], read: Read) -> None:
         self.jobs = jobs
         self.options_for = options_for
         self.read = read
@@ -117,13 +116,13 @@ def _chain(first: list[Input], rest: Iterator[Input]) -> Iterator[Input]:
     yield from rest
 
 
-def _parallel(inputs: Iterator[Input], options_for: Callable[[Path | None], engine.Options], read: Read, workers: int) -> Iterator[Input]:
+def _parallel(inputs: Iterator[Input], options_for: Callable[[str | None], engine.Options], read: Read, workers: int) -> Iterator[Input]:
     pool = _ForkPool(workers, read) if hasattr(os, "fork") else _SpawnPool(workers, read)
     # In input order: ("item", input) ready to report, ("chunk", pending result, [(name, location)]),
     # or ("raise", exception) where the serial run would have stopped.
     queue: deque[tuple[Any, ...]] = deque()
     chunk: list[tuple[str, bytes | str, engine.Options]] = []
-    places: list[tuple[str, Path | None]] = []
+    places: list[tuple[str, str | None]] = []
     pending = 0
     exhausted = False
 
@@ -140,13 +139,13 @@ def _parallel(inputs: Iterator[Input], options_for: Callable[[Path | None], engi
                 options = None
                 try:
                     name, location, data = next(inputs)
-                    if isinstance(data, (bytes, Path)):
+                    if isinstance(data, (bytes, str)):
                         try:
                             options = options_for(location)
                         except Exception:
                             # A serial run reads the file first: an unreadable one is reported, and
                             # the configuration error comes with the next file that can be read.
-                            if not isinstance(data, Path) or isinstance(data := read(data), bytes):
+                            if not isinstance(data, str) or isinstance(data := read(data), bytes):
                                 raise
                 except StopIteration:
                     exhausted = True
@@ -160,7 +159,7 @@ def _parallel(inputs: Iterator[Input], options_for: Callable[[Path | None], engi
                     flush()
                     queue.append(("item", (name, location, data)))
                     continue
-                chunk.append((name, str(data) if isinstance(data, Path) else data, options))
+                chunk.append((name, data, options))
                 places.append((name, location))
                 if len(chunk) >= CHUNK:
                     flush()
@@ -332,6 +331,6 @@ def _lint_chunk(chunk: list[tuple[str, bytes | str, engine.Options]], read: Read
     done: list[Any] = []
     for name, data, options in chunk:
         if isinstance(data, str):
-            data = read(Path(data))
+            data = read(data)
         done.append(compact(engine.lint(data, name, options)) if isinstance(data, bytes) else data)
     return done

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import field
 from functools import cache
-from pathlib import Path
 from collections.abc import Iterable
 
 from lxml import etree
@@ -554,7 +553,7 @@ def _replace(issue: Issue, message: str, help: str | None = None, suggestion: st
 class Schema:
     """A grammar: lxml's compiled RelaxNG for the verdict, the patterns for the explanation."""
 
-    path: Path
+    path: g.StrPath
     relaxng: etree.RelaxNG
     patterns: g.Grammar
 
@@ -613,7 +612,7 @@ class Schema:
 
 
 @cache
-def load_schema(path: Path) -> Schema:
+def load_schema(path: g.StrPath) -> Schema:
     """Compile a RelaxNG grammar once per process."""
     tree = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
     return Schema(path, etree.RelaxNG(tree), g.load(path))

@@ -92,6 +92,24 @@ def test_folder_walk_skips_hidden_folders_and_counts_non_domains(tmp_path: Path)
     assert (code, out) == (0, "2 files, 0 errors, 0 warnings, 1 skipped\n")
 
 
+@pytest.mark.parametrize(
+    ("folder", "reported"),
+    [(".", "sub/vm.xml"), ("./", "sub/vm.xml"), (".//sub/.", "sub/vm.xml"), ("hosts/..", "hosts/../sub/vm.xml")],
+)
+def test_a_walked_file_is_named_without_dot_parts_or_doubled_slashes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, folder: str, reported: str
+) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "hosts").mkdir()
+    shutil.copy(BROKEN, tmp_path / "sub" / "vm.xml")
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run("check", "--format", "concise", "--select", "OS003", "-q", folder)
+    assert (code, out) == (
+        1,
+        f"{reported}:11:15: OS003 unknown-attribute unknown attribute 'enabled' on <bootmenu>; did you mean 'enable'?\n",
+    )
+
+
 def test_stdin_with_a_name() -> None:
     code, out, _ = run("check", "--format", "json", "--stdin-filename", "vm.xml", "-", input=BROKEN.read_bytes())
     assert code == 1

@@ -16,7 +16,7 @@ from domlint.renderings import render_all
 
 from .conftest import CORPUS, FIXTURES, corpus_rows
 
-SCHEMAS = schema.bundled_schema().path.parent
+SCHEMAS = Path(schema.bundled_schema().path).parent
 
 
 def test_committed_renderings_are_up_to_date() -> None:

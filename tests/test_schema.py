@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from domlint import schema
+from domlint import grammar, schema
 from domlint.document import Document, XmlSyntaxError
 
 from .conftest import CORPUS, FIXTURES, corpus_rows, needs_corpus
@@ -49,7 +49,7 @@ def test_interpreter_agrees_with_lxml_on_corpus() -> None:
 
 def test_grammar_compiles_standalone() -> None:
     """os.rng alone is a usable grammar too (editors may point at it)."""
-    etree.RelaxNG(etree.parse(str(schema.bundled_schema().path.parent / "os.rng")))
+    etree.RelaxNG(etree.parse(grammar.schema_path("os.rng")))
 
 
 def test_ranges_come_from_the_grammar() -> None:
@@ -68,7 +68,7 @@ def test_an_unexplained_rejection_is_still_reported(monkeypatch: pytest.MonkeyPa
 
 
 def _rng_nodes(kind: str) -> list[etree._Element]:
-    tree = etree.parse(str(schema.bundled_schema().path.parent / "os.rng"))
+    tree = etree.parse(grammar.schema_path("os.rng"))
     return tree.findall(f".//{{http://relaxng.org/ns/structure/1.0}}{kind}")
 
 

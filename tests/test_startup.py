@@ -1,7 +1,8 @@
 """`domlint check` on a clean file loads only what it uses (bench/run.py measures the time).
 
 The check path imports no module only an error, an option or another command needs (the
-format modules, --fix's atomic writes, JSON, hashing, difflib's suggestions, the worker pool),
+format modules, --fix's atomic writes, JSON, hashing, difflib's suggestions, the worker pool;
+pathlib, as paths stay strings),
 and builds no dataclass it does not instantiate (`lazy.dataclass_on_first_use`).
 """
 
@@ -20,6 +21,7 @@ from .conftest import FIXTURES
 
 NOT_ON_THE_CHECK_PATH = (
     "json",
+    "pathlib",
     "tempfile",
     "hashlib",
     "difflib",

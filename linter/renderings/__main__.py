@@ -12,7 +12,7 @@ from pathlib import Path
 from . import render_all
 from ..grammar import schema_path
 
-folder = Path(sys.argv[1]) if len(sys.argv) > 1 else schema_path("os.rng").parent
+folder = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(schema_path("os.rng")).parent
 for name, text in render_all(folder).items():
     (folder / name).write_text(text, encoding="utf-8")
     print(f"wrote {folder / name}")
