@@ -26,7 +26,6 @@ import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlparse
 
@@ -227,7 +226,7 @@ def _quiet_headings(markdown: str) -> str:
     return "\n".join(lines)
 
 
-def path_of(uri: str) -> Path | None:
+def path_of(uri: str) -> str | None:
     """The file a `file:` URI names; None for other schemes (an unsaved buffer)."""
     parsed = urlparse(uri)
     if parsed.scheme != "file":
@@ -235,7 +234,7 @@ def path_of(uri: str) -> Path | None:
     path = unquote(parsed.path)
     if sys.platform == "win32" and re.match(r"/[A-Za-z]:", path):
         path = path[1:]
-    return Path(path)
+    return path
 
 
 # The server ---------------------------------------------------------------------------------------
@@ -282,7 +281,7 @@ class DomlintServer(LanguageServer):
             if message not in self._reported_config_errors:
                 self._reported_config_errors.add(message)
                 self.window_show_message(lsp.ShowMessageParams(lsp.MessageType.Warning, message))
-            return engine.Options()
+            return engine.NO_OPTIONS
 
     def lint(self, uri: str) -> None:
         """Lint the document now and publish its diagnostics."""
@@ -294,7 +293,7 @@ class DomlintServer(LanguageServer):
             document.pending = None
         text = document.text
         path = path_of(uri)
-        result = engine.lint(engine_bytes(text.text), str(path) if path is not None else uri, self.options_for(uri))
+        result = engine.lint(engine_bytes(text.text), path if path is not None else uri, self.options_for(uri))
         document.result, document.linted_text = result, text
         diagnostics = [to_lsp_diagnostic(d, text) for d in result.diagnostics]
         self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri, diagnostics, document.version))
