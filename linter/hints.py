@@ -382,13 +382,7 @@ def _attribute_hover(path: tuple[str, ...], name: str) -> str | None:
     if not attributes:
         return None
     lines = [f"**`{name}`** attribute of `<{path[-1]}>`", *_docs(attributes)]
-    allowed = _allowed(_text_options([a.value for a in attributes]))
-    if allowed:
-        lines.append(f"Allowed values: {allowed}")
-    since = _since(attributes)
-    if since:
-        lines.append(f"Since libvirt {since}")
-    return "\n\n".join(lines)
+    return "\n\n".join(lines + _allowed_and_since(_text_options([a.value for a in attributes]), attributes))
 
 
 def _value_hover(path: tuple[str, ...], name: str, value: str) -> str | None:
@@ -411,13 +405,19 @@ def _describe_value(options: list[g.Pattern], value: str, what: str) -> str | No
     matching = [o for o in values if o.accepts(value)]
     allowed_here = matching or any(isinstance(o, g.Data) and o.accepts(value) for o in options)
     lines = [f"**`{value}`**: {what}" + ("" if allowed_here else " (not an allowed value)")]
+    return "\n\n".join(lines + _allowed_and_since(options, matching))
+
+
+def _allowed_and_since(options: list[g.Pattern], dated: list[g.Pattern]) -> list[str]:
+    """The hover lines an attribute and a value share: the values allowed, and the release that dates `dated`."""
+    lines = []
     allowed = _allowed(options)
     if allowed:
         lines.append(f"Allowed values: {allowed}")
-    since = _since(matching)
+    since = _since(dated)
     if since:
         lines.append(f"Since libvirt {since}")
-    return "\n\n".join(lines)
+    return lines
 
 
 # Completion -----------------------------------------------------------------------------------
