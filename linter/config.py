@@ -179,12 +179,12 @@ class Resolver:
         self._options: dict[int, tuple[Config, Options]] = {}  # by configuration (kept alive with it)
 
     def config_for(self, folder: str) -> Config:
-        """The configuration that governs the files in `folder`."""
+        """The configuration that governs the files in `folder` (relative to the current folder; "" is that folder)."""
         return self._fixed if self._fixed is not None else self._nearest(os.path.abspath(folder))
 
     def options_for(self, file: str | None) -> Options:
         """The engine's options for one file; None is standard input without a name (the current folder's configuration)."""
-        config = self.config_for(os.path.dirname(os.path.abspath(file)) if file is not None else os.getcwd())
+        config = self.config_for(os.path.dirname(file) if file is not None else os.getcwd())
         if config.per_file_ignores:
             return config.options(file, self.overrides)
         if id(config) not in self._options:  # the same for every file it governs: made once
@@ -198,7 +198,7 @@ class Resolver:
 
     def walks(self, file: str) -> bool:
         """Whether a folder walk lints `file`: its own folder's configuration decides."""
-        return self.config_for(os.path.dirname(os.path.abspath(file))).includes(file)
+        return self.config_for(os.path.dirname(file)).includes(file)
 
     def _nearest(self, folder: str) -> Config:
         if folder not in self._by_folder:
