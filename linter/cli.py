@@ -25,7 +25,14 @@ DRIVERS = sorted(ALL_DRIVERS)
 
 
 class PathProblem(Exception):
-    """A path that cannot be linted (missing, unreadable): reported, the others still run."""
+    """A path that cannot be linted (missing, unreadable) or fixed: reported, the others still run.
+
+    `result`: the findings of a file linted but not fixed, reported as well.
+    """
+
+    def __init__(self, message: str, result: engine.Result | None = None) -> None:
+        super().__init__(message)
+        self.result = result
 
 
 def _selectors(values: tuple[str, ...], option: str) -> frozenset[str]:
@@ -258,12 +265,15 @@ def _report(
             path_problems = True
             continue
         try:
-            results.append(parallel.compact(check_one(data, name, location) if isinstance(data, bytes) else data))
+            result = check_one(data, name, location) if isinstance(data, bytes) else data
         except PathProblem as problem:
             progress.finish()
             click.echo(f"domlint: error: {problem}", err=True)
             path_problems = True
-            continue
+            if problem.result is None:
+                continue
+            result = problem.result
+        results.append(parallel.compact(result))
         progress.advance(name)
     progress.finish()
     color = reporting.color
@@ -338,9 +348,9 @@ def check(
             fixed = autofix.fix(data, name, options)
             if fixed.changed:
                 try:
-                    autofix.write(location, fixed.data)
-                except OSError as error:
-                    raise PathProblem(f"{name}: cannot write the fixes: {error.strerror or error}") from None
+                    autofix.write(location, data, fixed.data, paths)
+                except autofix.NotWritten as problem:  # the file is as it was: so are its findings
+                    raise PathProblem(f"{name}: {problem}", engine.lint(data, name, options)) from None
                 fixed_count[0] += fixed.applied
                 fixed_count[1] += 1
             return fixed.result
