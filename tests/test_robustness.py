@@ -188,6 +188,9 @@ def test_the_deepest_document_is_explained_in_the_deepest_element(tmp_path: Path
     assert [d.name for d in engine.lint(data, "vm.xml").diagnostics] == ["xml-syntax"]  # one level too deep
     data = (OS + "<bios rebootTimeout='x'/></os><devices>" + "<x>" * DEEPEST + "</x>" * DEEPEST + "</devices></domain>\n").encode()
     assert [(d.name, d.span.line, d.span.column) for d in engine.lint(data, "vm.xml").diagnostics] == [("reboot-timeout-range", 1, 60)]
+    old = engine.Options(libvirt_version=(0, 5, 0))  # the since-versions walk goes to the bottom too
+    found = [(d.name, d.span.column) for d in engine.lint(data, "vm.xml", old).diagnostics]
+    assert found == [("requires-newer-libvirt", 54), ("reboot-timeout-range", 60)]
 
 
 def test_a_non_utf8_name_in_errors_and_on_standard_input(tmp_path: Path) -> None:
