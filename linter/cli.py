@@ -13,6 +13,7 @@ import click
 from . import config, engine, grammars, parallel
 from .diagnostics import Severity
 from .formats import FORMATS, SUMMARISED_FORMATS
+from .formats.common import display_path
 from .formats.full import summary
 from .formats.statistics import render as render_statistics
 from .progress import Progress
@@ -134,13 +135,14 @@ def _inputs(
     paths: tuple[str, ...], stdin_filename: str | None, walk: _Walk, read: Callable[[str], Any] | None = None
 ) -> Iterator[tuple[str, str | None, Any]]:
     """(name to report, where it is for the configuration, contents); standard input without a name is nowhere (None).
+    The name to report is the path as every format can write it (`display_path`); the file is read from where it is.
 
     `read` gives a file's contents (default: `_try_read`); `_report` reads later (`--jobs` workers read their files).
     """
     read = read or _try_read
     for name in paths:
         if name == "-":
-            label = stdin_filename or "<stdin>"
+            label = display_path(stdin_filename or "<stdin>")
             location = stdin_filename or None
             if sys.stdin is None:
                 yield label, location, PathProblem(f"{label}: standard input is closed")
@@ -149,16 +151,16 @@ def _inputs(
             continue
         if os.path.isdir(name):
             for file in _walk(name, walk):
-                yield file, file, read(file)
+                yield display_path(file), file, read(file)
         else:
-            yield name, name, read(name)
+            yield display_path(name), name, read(name)
 
 
 def _try_read(path: str) -> bytes | PathProblem:
     try:
         return _read(path)
     except PathProblem as problem:
-        return problem
+        return PathProblem(display_path(str(problem)))  # the message names the path as the report does
 
 
 class _Group(click.Group):

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from .diagnostics import Severity
 from .engine import DRIVER_OF_DOMAIN_TYPE, Options
+from .integers import decimal
 from .rules import ALL_DRIVERS, REGISTRY, lookup
 from .lazy import Regex
 
@@ -421,7 +422,7 @@ def parse_version(text: str) -> Version:
     if found is None:
         raise ValueError(version_problem(text))
     major, minor, micro = found.groups()
-    return int(major), int(minor), int(micro or 0)
+    return decimal(major), decimal(minor), decimal(micro or "0")
 
 
 def _did_you_mean(word: str, choices: Iterable[str]) -> str:

@@ -26,6 +26,30 @@ XML_SYNTAX = declare(
     )
 )
 
+NAMESPACED_ROOT = declare(
+    Rule(
+        code="OS015",
+        name="namespaced-root",
+        severity=Severity.WARNING,
+        summary="A <domain> or <os> root in an XML namespace: the file is skipped, not checked.",
+        docstring="## What it catches\n"
+        "A document whose root is `<domain>` or `<os>` in an XML namespace, such as "
+        "`<domain xmlns='http://example.com'>`. domlint skips it, and says so, so that nobody takes "
+        "the file for checked.\n\n"
+        "## Why it matters\n"
+        "libvirt writes and reads domain XML without a namespace. Its parser compares only the root's "
+        "local name, but looks its children up in no namespace: under a default namespace it finds "
+        "no `<name>` and refuses the domain. Its schema (virsh define --validate, virt-xml-validate) "
+        "refuses any namespaced root.\n\n"
+        "## Example\n```xml\n<domain xmlns='http://example.com' type='kvm'>\n  <name>vm</name>\n</domain>\n```\n\n"
+        "## Use instead\n```xml\n<domain type='kvm'>\n  <name>vm</name>\n</domain>\n```\n"
+        "If the file is some other vocabulary's `<domain>`, ignore the rule for it.\n\n"
+        "## Reference\nlibvirt's virXMLParseHelper (root by local name), virDomainDefParseXML (XPath "
+        "lookups without a namespace) and domain.rng (no namespace).",
+        needs_domain=False,
+    )
+)
+
 # `<domain type=...>` -> the libvirt driver that defines such a domain (DESIGN.md).
 DRIVER_OF_DOMAIN_TYPE = {
     "qemu": "qemu",
@@ -99,7 +123,7 @@ def lint(data: bytes, path: str, options: Options = NO_OPTIONS) -> Result:
         return _selected(document, options)
     root = document.root
     if root.tag not in LINTED_ROOTS:  # a namespaced tag is "{namespace}name": never in LINTED_ROOTS
-        return Result(path, skipped=True, source=document)
+        return _skipped(document, options)
     ignored_features, checkable = xmlfeatures.check(document)
     if not checkable:
         return _selected(Result(path, ignored_features, source=document), options)
@@ -131,6 +155,24 @@ def _parse(data: bytes, path: str) -> Document | Result:
     except XmlSyntaxError as error:
         syntax = _diagnostic(XML_SYNTAX, path, error.span, error.message, None, None)
         return Result(path, [syntax], source=error.source)
+
+
+def _skipped(document: Document, options: Options) -> Result:
+    """A document that is not linted: quietly, unless its root is <domain> or <os> in a namespace,
+    which says why, since its author meant a libvirt file and must not take it for checked."""
+    name = etree.QName(document.root)
+    if name.namespace is None or name.localname not in LINTED_ROOTS:
+        return Result(document.path, skipped=True, source=document)
+    shown = f"{document.root.prefix}:{name.localname}" if document.root.prefix else name.localname
+    message = (
+        f"skipped, not checked: the root <{shown}> is in namespace '{name.namespace}'; "
+        f"libvirt reads <{name.localname}> without a namespace (its schema refuses this one)"
+    )
+    help = f"remove the namespace from <{shown}>, or ignore namespaced-root if the file is not libvirt's"
+    diagnostics = [_diagnostic(NAMESPACED_ROOT, document.path, document.element_name_span(document.root), message, help, None)]
+    if "domlint:" in document.text:
+        diagnostics = suppressions.apply(document, diagnostics)
+    return _selected(Result(document.path, diagnostics, skipped=True, source=document), options)
 
 
 def _selected(result: Result, options: Options) -> Result:

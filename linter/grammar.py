@@ -21,6 +21,7 @@ from typing import Union
 
 from lxml import etree
 
+from .integers import decimal
 from .lazy import Regex, dataclass_on_first_use
 
 RNG = "http://relaxng.org/ns/structure/1.0"
@@ -139,35 +140,39 @@ _INTEGER_RANGES = {
     "nonNegativeInteger": (0, None),
 }
 _INTEGER = Regex(r"[+-]?[0-9]+")
+_XML_BLANKS = Regex(r"[ \t\r\n]+")  # XML's whitespace: str.split() would also take U+00A0 and the like
 
 
 def _collapse(text: str) -> str:
-    return " ".join(text.split())
+    return _XML_BLANKS.sub(" ", text).strip(" ")
 
 
 def integer_bounds(type_name: str, params: dict[str, str]) -> tuple[int | None, int | None]:
     """The inclusive range an integer datatype accepts, facets applied."""
     low, high = _INTEGER_RANGES[type_name]
     if "minInclusive" in params:
-        low = int(params["minInclusive"])
+        low = decimal(params["minInclusive"])
     if "maxInclusive" in params:
-        high = int(params["maxInclusive"])
+        high = decimal(params["maxInclusive"])
     return low, high
 
 
 def check_datatype(type_name: str, params: dict[str, str], text: str) -> str | None:
-    """None when `text` is a valid `type_name` with `params`; else a short reason."""
+    """None when `text` is a valid `type_name` with `params`; else a short reason.
+
+    libxml2 matches a number's pattern against the text as written, blanks included, and a
+    string's or token's pattern against its value: ' 10' is an unsignedShort, not one of [0-9]+."""
     value = text if type_name == "string" else _collapse(text)
     if type_name in _INTEGER_RANGES:
         if not _INTEGER.fullmatch(value):
             return "not an integer"
-        number = int(value)
+        number = decimal(value)
         low, high = integer_bounds(type_name, params)
         if (low is not None and number < low) or (high is not None and number > high):
             return "out of range"
     elif type_name not in ("string", "token"):
         raise ValueError(f"datatype {type_name!r} is not supported by the grammar reader")
-    if "pattern" in params and not _compile_pattern(params["pattern"]).fullmatch(value):
+    if "pattern" in params and not _compile_pattern(params["pattern"]).fullmatch(text if type_name in _INTEGER_RANGES else value):
         return "does not match the pattern"
     if "minLength" in params and len(value) < int(params["minLength"]):
         return "too short"

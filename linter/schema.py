@@ -13,6 +13,7 @@ as what the author meant, and the others explain why a node is not allowed there
 
 from __future__ import annotations
 
+import sys
 from dataclasses import field
 from functools import cache
 from collections.abc import Iterable
@@ -296,10 +297,20 @@ def _element_key(element: etree._Element) -> str:
 # The interpreter ---------------------------------------------------------------------------------
 
 
+# libxml2 refuses a document nested deeper than 256 elements, and the interpreter recurses a
+# few frames per level (element, _element, _score or _check, _children): with this much stack
+# on top of Python's default, the deepest document lxml parses never exhausts it.
+_DEEPEST_DOCUMENT = 256
+_FRAMES_PER_LEVEL = 6
+_RECURSION_LIMIT = 1000 + _DEEPEST_DOCUMENT * _FRAMES_PER_LEVEL
+
+
 class Interpreter:
     """Walks a document against grammar patterns and returns every independent issue."""
 
     def __init__(self) -> None:
+        if sys.getrecursionlimit() < _RECURSION_LIMIT:  # raised once and never lowered: threads share it
+            sys.setrecursionlimit(_RECURSION_LIMIT)
         # Keyed by id(); the node is kept in the value so that lxml cannot free its proxy and
         # hand the same id to another node during the walk.
         self._cache: dict[tuple[int, int], tuple[etree._Element, list[Issue]]] = {}
@@ -423,16 +434,21 @@ class Interpreter:
         return [self._invalid_value(node, value, alternative.text)]
 
     def _invalid_value(self, node: etree._Element, value: str, options: list[g.Pattern], attribute: str | None = None) -> Issue:
+        expected = describe(options)
         if value.strip() != value and _accepts(options, value.strip()):
+            blanks = f"write '{value.strip()}' without the surrounding blanks"
+            if attribute is not None:
+                where = f"attribute '{_attribute_display(node, attribute)}' of <{_display(node)}>"
+                return Issue(
+                    INVALID_VALUE, node, f"invalid value {value!r} for {where}: expected {expected} without blanks", attribute, help=blanks
+                )
             return Issue(
                 INVALID_VALUE,
                 node,
                 f"invalid content {value!r} in <{_display(node)}>: libvirt compares it exactly, without trimming blanks",
-                attribute=attribute,
-                text=attribute is None,
-                help=f"write '{value.strip()}' without the surrounding blanks",
+                text=True,
+                help=blanks,
             )
-        expected = describe(options)
         suggestion = _suggest(value.strip(), [o.text for o in options if isinstance(o, g.Value)])
         hint = f"; did you mean '{suggestion}'?" if suggestion and suggestion != value else ""
         shown = f"'{_shorten(value)}'" if value.strip() else "nothing"
@@ -693,6 +709,13 @@ def _os_valid(os: etree._Element) -> bool:
 def integer_range(element: str, attribute: str) -> tuple[int | None, int | None]:
     """The range the bundled grammar gives an integer attribute, so rules that explain a range
     never restate it: the grammar stays the one place where libvirt's limits are written."""
+    datatype = integer_datatype(element, attribute)
+    return g.integer_bounds(datatype.type, datatype.params)
+
+
+@cache
+def integer_datatype(element: str, attribute: str) -> g.Data:
+    """The bundled grammar's integer datatype of `element/@attribute` (its type and params)."""
     for pattern in _element_patterns(bundled_schema().patterns):
         if pattern.name.name != element:
             continue
@@ -701,7 +724,7 @@ def integer_range(element: str, attribute: str) -> tuple[int | None, int | None]
             options = text_options(item.pattern.value) if item else None
             for option in options or []:
                 if isinstance(option, g.Data) and option.type not in ("string", "token"):
-                    return g.integer_bounds(option.type, option.params)
+                    return option
     raise LookupError(f"the grammar has no integer attribute {attribute!r} on <{element}>")
 
 

@@ -9,6 +9,7 @@ from lxml import etree
 from ..diagnostics import Severity
 from .. import fixes
 from . import Context, Finding, facts, rule
+from ..integers import decimal
 from .ranges import out_of_range
 
 
@@ -163,7 +164,7 @@ def reboot_timeout_schema_limit(context: Context) -> Iterator[Finding]:
         value = bios.get("rebootTimeout")
         if value is None or out_of_range(value, "bios", "rebootTimeout"):
             continue  # absent, or reboot-timeout-range's error
-        if int(value) > LIBVIRT_SCHEMA_REBOOT_TIMEOUT_MAX:
+        if decimal(value) > LIBVIRT_SCHEMA_REBOOT_TIMEOUT_MAX:
             yield Finding(
                 bios,
                 f"rebootTimeout '{value}' is above {LIBVIRT_SCHEMA_REBOOT_TIMEOUT_MAX}: libvirt accepts it, but libvirt's "

@@ -18,6 +18,7 @@ from .. import fixes
 from . import ALL_DRIVERS, Context, Finding, rule
 from .facts import X86, arch
 from .ranges import out_of_range
+from ..integers import decimal
 from ..lazy import Regex, dataclass_on_first_use
 
 # Devices whose `<boot>` child libvirt parses (the schema's deviceBoot; elsewhere it is ignored).
@@ -51,7 +52,7 @@ def _order_value(text: str | None) -> int | None:
     """The boot order as libvirt's schema and parser both accept it: 1 to 2**32-1, digits only."""
     if text is None or not _ORDER.fullmatch(text):
         return None
-    number = int(text)
+    number = decimal(text)
     return number if 1 <= number <= _MAX_ORDER else None
 
 

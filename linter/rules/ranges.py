@@ -3,20 +3,33 @@
 from __future__ import annotations
 
 
-from ..schema import integer_range
+from .. import grammar as g
+from ..integers import decimal
+from ..schema import integer_datatype
 from ..lazy import Regex
 
-_INTEGER = Regex(r"\s*[+-]?[0-9]+\s*")
+_INTEGER = Regex(r"[+-]?[0-9]+")
+_C_SPACE = " \t\n\v\f\r"  # isspace() in the C locale: what strtol skips before a number
 
 
 def out_of_range(value: str, element: str, attribute: str) -> str | None:
-    """None when `value` is an integer within the grammar's range for `element/@attribute`;
-    otherwise the end of a sentence saying what is wrong and what is allowed."""
-    low, high = integer_range(element, attribute)
+    """None when `value` is an integer within the grammar's range for `element/@attribute` that
+    libvirt reads as written; otherwise the end of a sentence saying what is wrong and what is allowed.
+
+    libvirt's parser (virStrToLong, strtol) skips blanks before the number and refuses anything
+    after it; its schema may refuse the blanks before too (a pattern of digits), which the
+    grammar's datatype tells."""
+    datatype = integer_datatype(element, attribute)
+    low, high = g.integer_bounds(datatype.type, datatype.params)
     allowed = f"libvirt accepts an integer from {low} to {high}"
-    if not _INTEGER.fullmatch(value):
+    number = value.lstrip(_C_SPACE)
+    if not _INTEGER.fullmatch(number):
+        if _INTEGER.fullmatch(number.strip()):
+            return f"has blanks around the number: {allowed} without blanks"
         return f"is not an integer: {allowed}"
-    number = int(value)
-    if (low is not None and number < low) or (high is not None and number > high):
+    found = decimal(number)
+    if (low is not None and found < low) or (high is not None and found > high):
         return f"is out of range: {allowed}"
+    if number != value and not datatype.accepts(value):
+        return f"has blanks before the number, which libvirt's schema refuses (its parser skips them): {allowed} without blanks"
     return None

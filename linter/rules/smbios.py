@@ -8,6 +8,7 @@ from lxml import etree
 
 from ..diagnostics import Severity
 from . import ALL_DRIVERS, Context, Finding, facts, rule
+from ..integers import decimal
 from ..lazy import Regex
 
 _C_SPACE = " \t\n\v\f\r"  # isspace() in the C locale, as strtol and virUUIDParse skip it
@@ -87,7 +88,7 @@ def _c_int(text: str) -> tuple[int, str] | None:
     count = len(digits) - len(digits.lstrip(_DIGITS))
     if count == 0:
         return None
-    value = int(sign + digits[:count])
+    value = decimal(sign + digits[:count])
     return (value, digits[count:]) if value in _INT_RANGE else None
 
 
