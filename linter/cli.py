@@ -28,6 +28,14 @@ class PathProblem(Exception):
     """A path that cannot be linted (missing, unreadable): reported, the others still run."""
 
 
+class FixRefused(PathProblem):
+    """`--fix` kept a file as it was (the fixed text would not parse): reported with its findings."""
+
+    def __init__(self, message: str, result: engine.Result) -> None:
+        super().__init__(message)
+        self.result = result
+
+
 def _selectors(values: tuple[str, ...], option: str) -> frozenset[str]:
     """Rule selectors from repeated, comma-separated options; one that selects nothing is a usage error."""
     selectors = frozenset(part.strip() for value in values for part in value.split(",") if part.strip())
@@ -263,6 +271,8 @@ def _report(
             progress.finish()
             click.echo(f"domlint: error: {problem}", err=True)
             path_problems = True
+            if isinstance(problem, FixRefused):
+                results.append(parallel.compact(problem.result))
             continue
         progress.advance(name)
     progress.finish()
@@ -336,6 +346,8 @@ def check(
             from . import autofix  # only --fix writes files
 
             fixed = autofix.fix(data, name, options)
+            if fixed.refused:
+                raise FixRefused(f"{name}: no fix written: {fixed.refused}", fixed.result)
             if fixed.changed:
                 try:
                     autofix.write(location, fixed.data)
@@ -368,7 +380,11 @@ def _show_diffs(paths: tuple[str, ...], stdin_filename: str | None, resolver: co
             click.echo(f"domlint: error: {data}", err=True)
             problems = True
             continue
-        text = autofix.diff(autofix.fix(data, name, resolver.options_for(location)), name)
+        fixed = autofix.fix(data, name, resolver.options_for(location))
+        if fixed.refused:
+            click.echo(f"domlint: error: {name}: no diff: {fixed.refused}", err=True)
+            problems = True
+        text = autofix.diff(fixed, name)
         changed |= bool(text)
         click.echo(text, nl=False)
     sys.exit(EXIT_ERROR if problems else EXIT_FINDINGS if changed else EXIT_CLEAN)
