@@ -39,7 +39,7 @@ class Fixed:
 
 def fix(data: bytes, path: str, options: engine.Options) -> Fixed:
     """Apply fix rounds until none is left (or a round would bring back an earlier text)."""
-    current, applied, seen = data, 0, {data}
+    current, applied, seen = data, 0, {hash(data)}  # hashes: a huge file's every version is not kept
     first = result = engine.lint(current, path, options)
     while isinstance(result.source, Document):
         # Near-miss renames first: they restore the names the user meant, and a rule's fix for the
@@ -50,12 +50,12 @@ def fix(data: bytes, path: str, options: engine.Options) -> Fixed:
         edited, count = fixes.apply(result.source, current, available)
         if edited is None:
             return Fixed(data, data, 0, first, "the fixes cannot be written in the file's encoding without changing other bytes")
-        if not count or edited in seen:
+        if not count or hash(edited) in seen:
             break
         current, applied = edited, applied + count
-        seen.add(current)
+        seen.add(hash(current))
         result = engine.lint(current, path, options)
-    if current is not data and not isinstance(result.source, Document):
+    if applied and not isinstance(result.source, Document):
         return Fixed(data, data, 0, first, "the fixed document would not parse")
     return Fixed(data, current, applied, result)
 
