@@ -1,7 +1,9 @@
 """`domlint check --fix` and `--diff`: apply the safe fixes of a document, then write or show them.
 
-Fixes are applied in rounds (lint, apply every fix that overlaps no other, lint again) until
-none is left, so a second run finds nothing more to fix. A file is replaced atomically (a
+Fixes are applied in rounds (lint, apply every fix that touches no other's start tag or text,
+lint again) until none is left, so a second run finds nothing more to fix. The edits go into the
+original bytes, in the file's encoding; a result that would not parse, or whose edits cannot be
+written so, is refused as a whole: the file stays as it was. A file is replaced atomically (a
 temporary file in the same folder, then a rename): a failure mid-write leaves it as it was, and
 a file is not replaced when that would lose a change, a link, its owner or its attributes.
 """
@@ -17,19 +19,22 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from . import engine, fixes
+from . import engine, fixes, schema
+from .document import Document
 
-ROUNDS = 10
+NEAR_MISSES = frozenset({schema.UNKNOWN_ATTRIBUTE.name, schema.UNKNOWN_ELEMENT.name})
 
 
 @dataclass
 class Fixed:
-    """The document after fixing, how many fixes were applied, and what is left."""
+    """The document after fixing, how many fixes were applied, and what is left; `refused` says
+    why no fix was kept (the data is then the original)."""
 
     original: bytes
     data: bytes
     applied: int
     result: engine.Result
+    refused: str | None = None
 
     @property
     def changed(self) -> bool:
@@ -37,17 +42,25 @@ class Fixed:
 
 
 def fix(data: bytes, path: str, options: engine.Options) -> Fixed:
-    current, applied = data, 0
-    result = engine.lint(current, path, options)
-    for _ in range(ROUNDS):
-        available = [d.fix for d in result.diagnostics if d.fix is not None]
-        if not available or result.source is None:
+    """Apply fix rounds until none is left (or a round would bring back an earlier text)."""
+    current, applied, seen = data, 0, {hash(data)}  # hashes: a huge file's every version is not kept
+    first = result = engine.lint(current, path, options)
+    while isinstance(result.source, Document):
+        # Near-miss renames first: they restore the names the user meant, and a rule's fix for the
+        # same start tag (adding the attribute the rename brings back) waits for the next round.
+        available = [d.fix for d in sorted(result.diagnostics, key=lambda d: d.name not in NEAR_MISSES) if d.fix is not None]
+        if not available:
             break
-        text, count = fixes.apply(result.source, available)
-        if not count:
+        edited, count = fixes.apply(result.source, current, available)
+        if edited is None:
+            return Fixed(data, data, 0, first, "the fixes cannot be written in the file's encoding without changing other bytes")
+        if not count or hash(edited) in seen:
             break
-        current, applied = text.encode(result.source.encoding), applied + count
+        current, applied = edited, applied + count
+        seen.add(hash(current))
         result = engine.lint(current, path, options)
+    if applied and not isinstance(result.source, Document):
+        return Fixed(data, data, 0, first, "the fixed document would not parse")
     return Fixed(data, current, applied, result)
 
 
@@ -148,11 +161,32 @@ def _unchanged(path: str, original: bytes, status: os.stat_result) -> bool:
         return handle.read(len(original) + 1) == original
 
 
-def diff(fixed: Fixed, path: str) -> str:
-    """A unified diff of what the fixes change ("" when nothing)."""
-    if not fixed.changed or fixed.result.source is None:
-        return ""
-    encoding = fixed.result.source.encoding
-    before = fixed.original.decode(encoding, errors="replace").splitlines(keepends=True)
-    after = fixed.data.decode(encoding, errors="replace").splitlines(keepends=True)
-    return "".join(difflib.unified_diff(before, after, fromfile=path, tofile=path))
+def diff(fixed: Fixed, path: str) -> bytes:
+    """What the fixes change, as a unified diff of the file's own bytes (b"" when nothing): the
+    patch that `patch -p0` or `git apply -p0` applies gives exactly what `--fix` writes, whatever
+    the encoding, line ends, last line or name."""
+    if not fixed.changed:
+        return b""
+    hunks = list(difflib.diff_bytes(difflib.unified_diff, _lines(fixed.original), _lines(fixed.data), lineterm=b"\n"))[2:]
+    body = b"".join(line if line.endswith(b"\n") else line + b"\n\\ No newline at end of file\n" for line in hunks)
+    name = _patch_name(path).encode("utf-8", errors="surrogateescape")
+    return b"--- " + name + b"\n+++ " + name + b"\n" + body
+
+
+def _lines(data: bytes) -> list[bytes]:
+    """The lines as patch reads them: each ended by a line feed (a carriage return stays in its
+    line), the last one maybe not."""
+    lines = data.split(b"\n")
+    return [line + b"\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
+
+
+_QUOTED = {'"': '\\"', "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _patch_name(path: str) -> str:
+    """A diff header's file name: C-quoted when it holds a quote, a backslash or a control
+    character (as git writes it and GNU patch reads it), else ended by a tab so that patch reads
+    a name with blanks whole (git and patch take the tab as the end of the name)."""
+    if not any(c in _QUOTED or c < " " or c == "\x7f" for c in path):
+        return path + "\t"
+    return '"' + "".join(_QUOTED.get(c) or (f"\\{ord(c):03o}" if c < " " or c == "\x7f" else c) for c in path) + '"'

@@ -348,6 +348,8 @@ def check(
             from . import autofix  # only --fix writes files
 
             fixed = autofix.fix(data, name, options)
+            if fixed.refused:
+                raise PathProblem(f"{name}: no fix written: {fixed.refused}", fixed.result)
             if fixed.changed:
                 try:
                     autofix.write(location, data, fixed.data, paths)
@@ -380,7 +382,11 @@ def _show_diffs(paths: tuple[str, ...], stdin_filename: str | None, resolver: co
             click.echo(f"domlint: error: {data}", err=True)
             problems = True
             continue
-        text = autofix.diff(autofix.fix(data, name, resolver.options_for(location)), name)
+        fixed = autofix.fix(data, name, resolver.options_for(location))
+        if fixed.refused:
+            click.echo(f"domlint: error: {name}: no diff: {fixed.refused}", err=True)
+            problems = True
+        text = autofix.diff(fixed, name)
         changed |= bool(text)
         click.echo(text, nl=False)
     sys.exit(EXIT_ERROR if problems else EXIT_FINDINGS if changed else EXIT_CLEAN)

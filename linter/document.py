@@ -44,26 +44,30 @@ def _parser() -> etree.XMLParser:
     return parser
 
 
+# Each BOM with the codec of the text after it (the BOM stays in the file's bytes, never in the text).
 _BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _DECLARED_ENCODING = Regex(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]*)["']""")
 
+# A document type declaration: quoted literals and the internal subset's comments, processing
+# instructions and literals may hold "]" and ">" (no alternative can start where another does).
+_DOCTYPE = (
+    r"""<!DOCTYPE(?:[^\["'>]|"[^"]*"|'[^']*'"""
+    r"""|\[(?:[^\]"'<]|"[^"]*"|'[^']*'|<!--.*?-->|<\?.*?\?>|<(?!!--|\?))*\])*>"""
+)
 # Markup that is not a start tag, and the "<" that opens one. The document is already known to be
 # well formed when this runs, so a start tag is any "<" not consumed by the other alternatives.
-_MARKUP = Regex(
-    r"<!--.*?-->|<\?.*?\?>|<!\[CDATA\[.*?\]\]>|<!DOCTYPE(?:[^\[>]|\[.*?\])*>|</[^>]*>|<",
-    re.S,
-)
+_MARKUP = Regex(rf"<!--.*?-->|<\?.*?\?>|<!\[CDATA\[.*?\]\]>|{_DOCTYPE}|</[^>]*>|<", re.S)
 _TAG_NAME = Regex(r"<([^\s/>]+)")
 _ATTRIBUTE = Regex(r"""\s*([^\s=/>]+)\s*=\s*("[^"]*"|'[^']*')""")
 # _MARKUP with whole start tags (name, attributes, end) read in the same pass.
 _SCAN = Regex(
-    r"<!--.*?-->|<\?.*?\?>|<!\[CDATA\[.*?\]\]>|<!DOCTYPE(?:[^\[>]|\[.*?\])*>|</[^>]*>"
+    rf"<!--.*?-->|<\?.*?\?>|<!\[CDATA\[.*?\]\]>|{_DOCTYPE}|</[^>]*>"
     r"""|<([^\s/>]+)(?:\s*[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*(/?)>|<""",
     re.S,
 )
@@ -158,22 +162,86 @@ class _Scan:
     at: dict[int, _StartTag]
 
 
+def _bom(data: bytes) -> bytes:
+    """The byte order mark the data starts with (b"" when none)."""
+    return next((bom for bom, _ in _BOMS if data.startswith(bom)), b"")
+
+
 def decode(data: bytes) -> tuple[str, str]:
     """Decode as the XML parser does: BOM first, then the declared encoding, else UTF-8.
 
-    Returns the text and the codec that writes it back the same way (BOM included).
+    Returns the text (without the BOM) and the codec of the bytes after the BOM. A declared name
+    that is no text codec, or that cannot decode ('undefined', 'idna'), reads as UTF-8: the parser
+    then reports the encoding it does not support.
     """
     if data[:1] == b"<" and not data.startswith(b"<?xml"):  # the usual case: no BOM, no declaration
         return data.decode("utf-8", errors="replace"), "utf-8"
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return data.decode(encoding, errors="replace"), encoding
+            return data[len(bom) :].decode(encoding, errors="replace"), encoding
     declared = _DECLARED_ENCODING.match(data)
     encoding = declared.group(1).decode("ascii") if declared else "utf-8"
     try:
         return data.decode(encoding, errors="replace"), encoding
-    except LookupError:
+    except (LookupError, UnicodeError):
         return data.decode("utf-8", errors="replace"), "utf-8"
+
+
+def splice(data: bytes, edits: list[tuple[int, int, str]]) -> bytes | None:
+    """`data` with edits of its decoded text made in the bytes themselves: every byte outside the
+    edits stays as it is (BOM, declaration, line ends), the new text is written in the file's own
+    encoding. `edits` are (start, end, new text) in character offsets, sorted and apart.
+
+    None when that cannot be done exactly: the codec cannot write the new text, or an edit falls
+    inside the encoding of a character (UTF-7's base64 runs), so the result would not decode to
+    the edited text.
+    """
+    text, encoding = decode(data)
+    bounds = sorted({offset for start, end, _ in edits for offset in (start, end)})
+    at = _byte_positions(data, text, encoding, bounds)
+    pieces, expected, cursor, text_cursor = [], [], 0, 0
+    try:
+        for start, end, new_text in edits:
+            if start not in at or end not in at:
+                return None
+            pieces += [data[cursor : at[start]], new_text.encode(encoding)]
+            expected += [text[text_cursor:start], new_text]
+            cursor, text_cursor = at[end], end
+    except UnicodeError:
+        return None
+    spliced = b"".join([*pieces, data[cursor:]])
+    return spliced if decode(spliced) == ("".join([*expected, text[text_cursor:]]), encoding) else None
+
+
+def _byte_positions(data: bytes, text: str, encoding: str, offsets: list[int]) -> dict[int, int]:
+    """Where each character offset (sorted) of the decoded text begins in the data; an offset
+    that stands at no byte boundary is left out.
+
+    Usually the stretches of text between the offsets encode back to exactly the data; otherwise
+    (a codec with several spellings of a character, like UTF-7) the data is decoded byte by byte,
+    and an offset is placed only where the decoder holds nothing back.
+    """
+    bom = _bom(data)
+    stretches = [text[start:end] for start, end in zip([0, *offsets], [*offsets, len(text)])]
+    try:
+        encoded = [stretch.encode(encoding) for stretch in stretches]
+    except UnicodeError:
+        encoded = []
+    if bom + b"".join(encoded) == data:
+        return dict(zip(offsets, list(accumulate((len(piece) for piece in encoded[:-1]), initial=len(bom)))[1:]))
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    clean, positions, characters = decoder.getstate(), {}, 0
+    pending = iter(offsets)
+    wanted = next(pending, None)
+    for position in range(len(bom), len(data) + 1):
+        while wanted is not None and (wanted < characters or wanted == characters and decoder.getstate() == clean):
+            if wanted == characters:
+                positions[wanted] = position
+            wanted = next(pending, None)
+        if wanted is None or position == len(data):
+            break
+        characters += len(decoder.decode(data[position : position + 1]))
+    return positions
 
 
 class Document(Source):
@@ -184,7 +252,7 @@ class Document(Source):
         try:
             self.root: etree._Element = etree.fromstring(data, _parser())
         except etree.XMLSyntaxError as error:
-            raise XmlSyntaxError(_syntax_message(error), self._syntax_span(error), self) from None
+            raise XmlSyntaxError(_syntax_message(error), self._syntax_span(error), self.detached()) from None
 
     @cached_property
     def _scan(self) -> _Scan:
@@ -246,6 +314,14 @@ class Document(Source):
                 continue
             position = match.end()
         return tag.start, position
+
+    def start_tag_around(self, offset: int) -> tuple[int, int] | None:
+        """The offsets of the start tag that holds `offset` ("<" through ">"), or None."""
+        index = bisect.bisect_right(self._tag_starts, offset) - 1
+        if index < 0:
+            return None
+        tag = self._tag_at[self._tag_starts[index]]
+        return (tag.start, tag.end) if offset < tag.end else None
 
     def next_element(self, offset: int) -> tuple[etree._Element, int] | None:
         """The first element whose start tag begins at or after `offset`, with that position."""

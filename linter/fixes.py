@@ -11,7 +11,7 @@ import re
 from lxml import etree
 
 from .diagnostics import Fix, TextEdit
-from .document import Document, Source
+from .document import Document, splice
 from .lazy import Regex
 
 _LINE_INDENT = Regex(r"[ \t]*\Z")
@@ -36,9 +36,12 @@ def delete_element(document: Document, element: etree._Element) -> TextEdit | No
 
 
 def insert_attribute(document: Document, element: etree._Element, name: str, value: str) -> TextEdit | None:
-    """Add `name='value'` right after the element's name."""
+    """Add `name='value'` right after the element's name; None when the element has it already
+    (a second one would make the document malformed)."""
     position = document.name_end(element)
-    return None if position is None else _edit(document, position, position, f" {name}='{value}'")
+    if position is None or name in element.attrib:
+        return None
+    return _edit(document, position, position, f" {name}='{value}'")
 
 
 def delete_attribute(document: Document, element: etree._Element, key: str) -> TextEdit | None:
@@ -53,9 +56,10 @@ def delete_attribute(document: Document, element: etree._Element, key: str) -> T
 
 
 def rename_attribute(document: Document, element: etree._Element, key: str, new_name: str) -> TextEdit | None:
-    """Give an attribute another name, keeping its value and quotes."""
+    """Give an attribute another name, keeping its value and quotes; None when the element has an
+    attribute of that name already (a duplicate would make the document malformed)."""
     offsets = document.attribute_offsets(element, key)
-    if offsets is None:
+    if offsets is None or new_name in element.attrib:
         return None
     start = offsets[0]
     name_length = len(re.match(r"[^\s=]+", document.text[start:]).group())
@@ -88,26 +92,36 @@ def single(title: str, edit: TextEdit | None) -> Fix | None:
     return Fix(title, (edit,)) if edit is not None else None
 
 
-def apply(source: Source, fixes: list[Fix]) -> tuple[str, int]:
-    """The text with every fix applied whose edits overlap no other's, and how many were applied.
+def apply(document: Document, data: bytes, fixes: list[Fix]) -> tuple[bytes | None, int]:
+    """The document's bytes with every fix applied that touches no start tag or text another
+    applied fix touches, and how many were applied; None for the bytes when the edits cannot be
+    written in the file's encoding without changing other bytes.
 
-    Overlapping fixes are left for the next run (as ruff does), so one run never corrupts text.
+    The others are left for the next run (as ruff does): two fixes of one start tag (renaming one
+    attribute, adding another) could give it the same attribute twice, so they never go together.
     """
     chosen: list[tuple[int, int, str]] = []
+    taken: list[tuple[int, int]] = []
     applied = 0
     for fix in fixes:
         edits = [
-            (source.offset(e.span.line, e.span.column), source.offset(e.span.end_line, e.span.end_column), e.new_text) for e in fix.edits
+            (document.offset(e.span.line, e.span.column), document.offset(e.span.end_line, e.span.end_column), e.new_text)
+            for e in fix.edits
         ]
+        regions = [_region(document, start, end) for start, end, _ in edits]
         if any(
             start < other_end and other_start < end or start == end == other_start
-            for start, end, _ in edits
-            for other_start, other_end, _ in chosen
+            for start, end in regions
+            for other_start, other_end in taken
         ):
             continue
         chosen.extend(edits)
+        taken.extend(regions)
         applied += 1
-    text = source.text
-    for start, end, new_text in sorted(chosen, reverse=True):
-        text = text[:start] + new_text + text[end:]
-    return text, applied
+    return splice(data, sorted(chosen)), applied
+
+
+def _region(document: Document, start: int, end: int) -> tuple[int, int]:
+    """What an edit touches: its text, widened to the start tags it begins or ends in."""
+    first, last = document.start_tag_around(start), document.start_tag_around(max(start, end - 1))
+    return min(start, first[0]) if first else start, max(end, last[1]) if last else end

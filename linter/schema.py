@@ -276,6 +276,12 @@ def _suggest(word: str, candidates: Iterable[str]) -> str | None:
     return matches[0] if matches else None
 
 
+def _near_miss(name: str, candidates: Iterable[str]) -> str | None:
+    """The grammar name an unknown element or attribute name nearly matches. Grammar names are in
+    no namespace: a name in another namespace (`x:enabled`) is foreign, not a misspelling."""
+    return None if name.startswith("{") else _suggest(name, candidates)
+
+
 def _display(element: etree._Element) -> str:
     qname = etree.QName(element)
     return f"{element.prefix}:{qname.localname}" if element.prefix else qname.localname
@@ -533,7 +539,7 @@ def _finish(issues: list[Issue], known: _KnownNames) -> list[Issue]:
         if issue.rule is UNKNOWN_ATTRIBUTE and issue.attribute:
             shown = _attribute_display(issue.element, issue.attribute)
             candidates = known.attributes.get(id(issue.element), [])
-            suggestion = _suggest(issue.attribute, candidates)
+            suggestion = _near_miss(issue.attribute, candidates)
             if suggestion:
                 explained_missing.add((id(issue.element), suggestion))
                 message = f"unknown attribute '{shown}' on <{_display(issue.element)}>; did you mean '{suggestion}'?"
@@ -545,7 +551,7 @@ def _finish(issues: list[Issue], known: _KnownNames) -> list[Issue]:
         elif issue.rule is UNKNOWN_ELEMENT:
             parent = issue.element.getparent()
             where = f" in <{_display(parent)}>" if parent is not None else ""
-            suggestion = _suggest(_element_key(issue.element), known.siblings.get(id(issue.element), []))
+            suggestion = _near_miss(_element_key(issue.element), known.siblings.get(id(issue.element), []))
             if suggestion:
                 message = f"unknown element <{_display(issue.element)}>{where}; did you mean <{suggestion}>?"
                 finished.append(_replace(issue, message, f"rename <{_display(issue.element)}> to <{suggestion}>", suggestion))
