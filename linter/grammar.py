@@ -21,6 +21,7 @@ from typing import Union
 
 from lxml import etree
 
+from .includes import Includes, read_regular
 from .lazy import Regex, dataclass_on_first_use
 
 RNG = "http://relaxng.org/ns/structure/1.0"
@@ -201,13 +202,15 @@ def _documentation(node: etree._Element) -> str | None:
 
 
 class _Reader:
-    """Turns RelaxNG XML into patterns, following includes relative to the including file."""
+    """Turns RelaxNG XML into patterns, following includes relative to the including file (only
+    those `Includes` allows for the grammar's folder)."""
 
-    def __init__(self) -> None:
+    def __init__(self, path: StrPath) -> None:
         self.grammar = Grammar()
+        self.includes = Includes(str(path))
 
-    def read_file(self, path: StrPath, overrides: etree._Element | None = None) -> None:
-        root = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
+    def read_file(self, path: StrPath, data: bytes, overrides: etree._Element | None = None) -> None:
+        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True), base_url=str(path))
         self.read_root(root, path, overrides)
 
     def read_root(self, root: etree._Element, path: StrPath, overrides: etree._Element | None = None) -> None:
@@ -220,7 +223,7 @@ class _Reader:
             return
         for node in _children(root):
             if node.tag == _rng("include"):
-                self.read_file(os.path.join(os.path.dirname(path), node.get("href")), node)
+                self.read_file(*self.includes.read(node.get("href", ""), str(path)), node)
                 self._read_grammar_items(node)
             elif node.tag == _rng("define") and node.get("combine"):
                 raise ValueError("combining defines is not supported by the grammar reader")
@@ -320,13 +323,13 @@ def schema_path(name: str) -> str:
 @cache
 def load(path: StrPath) -> Grammar:
     """The grammar in `path` (with its includes), read once per process."""
-    reader = _Reader()
-    reader.read_file(path)
+    reader = _Reader(path)
+    reader.read_file(path, read_regular(str(path)))
     return reader.grammar
 
 
 def load_tree(tree: etree._ElementTree, path: StrPath) -> Grammar:
     """A grammar already parsed (e.g. converted from the compact syntax); `path` locates includes."""
-    reader = _Reader()
+    reader = _Reader(path)
     reader.read_root(tree.getroot(), path)
     return reader.grammar

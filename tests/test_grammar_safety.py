@@ -1,0 +1,167 @@
+"""A hostile grammar given to `domlint validate --schema`: its includes read nothing outside the
+grammar's folder (or libvirt's schema folder), no symbolic link out, no FIFO or device; its
+patterns and choices cost bounded time and memory. Every grammar is generated here."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from domlint.cli import main
+
+
+MARKER = "DOMLINTSECRETMARKER"
+LIBVIRT_SCHEMAS = "/usr/share/libvirt/schemas"
+RNG = "<grammar xmlns='http://relaxng.org/ns/structure/1.0'>{}</grammar>"
+OUTSIDE_RNG = RNG.format(f"<define name='x'><element name='{MARKER}'><empty/></element></define>")
+XSD = "<xs:schema xmlns:xs='http://www.w3.org/2001/XMLSchema'{}>{}<xs:element name='a'/></xs:schema>"
+XSD11 = " xmlns:vc='http://www.w3.org/2007/XMLSchema-versioning' vc:minVersion='1.1'"
+OUTSIDE_XSD = f"<xs:schema xmlns:xs='http://www.w3.org/2001/XMLSchema'{{}}><xs:element name='{MARKER}'/></xs:schema>"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """A grammar folder `g` with a document `a.xml`, and secrets beside it (outside `g`)."""
+    (tmp_path / "outside.rng").write_text(OUTSIDE_RNG)
+    (tmp_path / "outside.rnc").write_text(f"x = element {MARKER} {{ empty }}\n")
+    (tmp_path / "outside.xsd").write_text(OUTSIDE_XSD.format(""))
+    (tmp_path / "outside-ns.xsd").write_text(OUTSIDE_XSD.format(" targetNamespace='urn:s'"))
+    (tmp_path / "g").mkdir()
+    (tmp_path / "g" / "a.xml").write_text("<a><b/></a>\n")
+    return tmp_path / "g"
+
+
+def _refused(folder: Path, grammar: str, href: str, reason: str) -> None:
+    code, out, err = run("validate", "--schema", str(folder / grammar), str(folder / "a.xml"))
+    assert (code, out) == (2, "")
+    assert err == f"domlint: error: {folder / grammar}: the grammar does not compile: include '{href}' refused: {reason}\n"
+    assert MARKER not in err
+
+
+def _outside(folder: Path) -> str:
+    return f"it is outside the grammar's folder {folder.resolve()}"
+
+
+RELAXNG_INCLUDES = {
+    "include": "<include href='{}'/><start><element name='a'><ref name='x'/></element></start>",
+    "externalRef": "<start><element name='a'><externalRef href='{}'/></element></start>",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(RELAXNG_INCLUDES))
+@pytest.mark.parametrize("relative", [True, False])
+def test_a_relaxng_part_outside_the_folder_is_refused(folder: Path, kind: str, relative: bool) -> None:
+    target = "../outside.rng" if relative else str(folder.parent / "outside.rng")
+    (folder / "g.rng").write_text(RNG.format(RELAXNG_INCLUDES[kind].format(target)))
+    _refused(folder, "g.rng", target, _outside(folder))
+
+
+def test_a_symbolic_link_out_of_the_folder_is_refused(folder: Path) -> None:
+    (folder / "link.rng").symlink_to(folder.parent / "outside.rng")
+    (folder / "g.rng").write_text(RNG.format(RELAXNG_INCLUDES["include"].format("link.rng")))
+    _refused(folder, "g.rng", "link.rng", f"a symbolic link leading outside the grammar's folder {folder.resolve()}")
+
+
+def test_a_nested_include_is_held_to_the_grammar_s_folder(folder: Path) -> None:
+    (folder / "sub").mkdir()
+    (folder / "sub" / "part.rng").write_text(RNG.format("<include href='../../outside.rng'/>"))
+    (folder / "g.rng").write_text(RNG.format(RELAXNG_INCLUDES["include"].format("sub/part.rng")))
+    _refused(folder, "g.rng", "../../outside.rng", _outside(folder))
+
+
+def test_a_fifo_is_refused_without_waiting_for_a_writer(folder: Path) -> None:
+    os.mkfifo(folder / "part.rng")
+    (folder / "g.rng").write_text(RNG.format(RELAXNG_INCLUDES["include"].format("part.rng")))
+    result = subprocess.run(
+        [sys.executable, "-m", "domlint", "validate", "--schema", str(folder / "g.rng"), str(folder / "a.xml")],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    reason = "include 'part.rng' refused: cannot read: not a regular file"
+    assert result.stderr == f"domlint: error: {folder / 'g.rng'}: the grammar does not compile: {reason}\n"
+
+
+def test_a_device_is_refused(folder: Path) -> None:
+    try:
+        os.mknod(folder / "part.rng", stat.S_IFCHR | 0o600, os.makedev(1, 3))  # /dev/null
+    except PermissionError:
+        pytest.skip("creating a device needs privileges")
+    (folder / "g.rng").write_text(RNG.format(RELAXNG_INCLUDES["include"].format("part.rng")))
+    _refused(folder, "g.rng", "part.rng", "cannot read: not a regular file")
+
+
+def test_a_remote_part_is_refused_by_name(folder: Path) -> None:
+    (folder / "g.rng").write_text(RNG.format(RELAXNG_INCLUDES["include"].format("http://127.0.0.1:9/x.rng")))
+    _refused(folder, "g.rng", "http://127.0.0.1:9/x.rng", "only local files are read")
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.1"])
+@pytest.mark.parametrize(
+    "statement", ["<xs:include schemaLocation='../outside.xsd'/>", "<xs:import namespace='urn:s' schemaLocation='../outside-ns.xsd'/>"]
+)
+def test_an_xsd_part_outside_the_folder_is_refused(folder: Path, version: str, statement: str) -> None:
+    (folder / "g.xsd").write_text(XSD.format(XSD11 if version == "1.1" else "", statement))
+    target = folder.parent / ("outside-ns.xsd" if "import" in statement else "outside.xsd")
+    _refused(folder, "g.xsd", str(target) if version == "1.0" else target.as_uri(), _outside(folder))
+
+
+def test_a_compact_include_outside_the_folder_is_refused(folder: Path) -> None:
+    (folder / "g.rnc").write_text('include "../outside.rnc"\nstart = element a { x }\n')
+    _refused(folder, "g.rnc", "../outside.rnc", _outside(folder))
+
+
+def test_a_compact_include_through_a_symbolic_link_is_refused(folder: Path) -> None:
+    (folder / "sub").mkdir()
+    (folder / "sub" / "part.rnc").write_text('include "../../outside.rnc"\n')
+    (folder / "link.rnc").symlink_to(folder / "sub" / "part.rnc")
+    (folder / "g.rnc").write_text('include "link" ~ ".rnc"\nstart = element a { x }\n')
+    _refused(folder, "g.rnc", "../../outside.rnc", _outside(folder))
+
+
+def test_a_compact_grammar_that_includes_itself_is_refused(folder: Path) -> None:
+    (folder / "g.rnc").write_text('include "g.rnc"\nstart = element a { empty }\n')
+    _refused(folder, "g.rnc", "g.rnc", "the grammar includes itself")
+
+
+def _valid_with(folder: Path, grammar: str, text: str) -> None:
+    (folder / grammar).write_text(text)
+    assert run("validate", "--schema", str(folder / grammar), str(folder / "a.xml")) == (0, "1 file, 0 errors, 0 warnings, 0 skipped\n", "")
+
+
+def test_parts_inside_the_folder_are_read(folder: Path) -> None:
+    (folder / "sub").mkdir()
+    (folder / "sub" / "part.rng").write_text(
+        RNG.format("<define name='x'><element name='b'><empty/></element></define><start><element name='z'><empty/></element></start>")
+    )
+    (folder / "sub" / "b.rng").write_text("<element name='b' xmlns='http://relaxng.org/ns/structure/1.0'><empty/></element>")
+    (folder / "sub" / "part.rnc").write_text("x = element b { empty }\n")
+    (folder / "sub" / "part.xsd").write_text("<xs:schema xmlns:xs='http://www.w3.org/2001/XMLSchema'><xs:element name='b'/></xs:schema>")
+    _valid_with(
+        folder, "g.rng", RNG.format("<include href='sub/part.rng'><start><element name='a'><ref name='x'/></element></start></include>")
+    )
+    _valid_with(folder, "e.rng", RNG.format("<start><element name='a'><externalRef href='sub/b.rng'/></element></start>"))
+    _valid_with(folder, "g.rnc", 'include "sub/part.rnc"\nstart = element a { x }\n')
+    sequence = "<xs:complexType><xs:sequence><xs:element ref='b'/></xs:sequence></xs:complexType>"
+    for name, version in (("g10.xsd", ""), ("g11.xsd", XSD11)):
+        body = f"<xs:include schemaLocation='sub/part.xsd'/><xs:element name='a'>{sequence}</xs:element>"
+        _valid_with(folder, name, f"<xs:schema xmlns:xs='http://www.w3.org/2001/XMLSchema'{version}>{body}</xs:schema>")
+
+
+@pytest.mark.skipif(not os.path.exists(os.path.join(LIBVIRT_SCHEMAS, "basictypes.rng")), reason="libvirt's schemas are not installed")
+def test_libvirt_s_schema_folder_may_be_included(folder: Path) -> None:
+    (folder / "a.xml").write_text("<a>00:11:22:33:44:55</a>\n")
+    include = f"<include href='{LIBVIRT_SCHEMAS}/basictypes.rng'/><start><element name='a'><ref name='uniMacAddr'/></element></start>"
+    _valid_with(folder, "g.rng", RNG.format(include))
