@@ -20,7 +20,7 @@ from .diagnostics import Severity
 from .document import Document
 from .includes import IncludeRefused, Includes, XsdResolver, check_compact, inline_relaxng, read_regular, xmlschema_opener
 from .rules import Rule, declare
-from .schema import Issue, Schema
+from .schema import ExplanationTooCostly, Issue, Schema
 from .lazy import Regex
 
 SCHEMA_VIOLATION = declare(
@@ -96,11 +96,26 @@ def _compact(path: str) -> Validator:
 
 def _relaxng_from(tree: etree._ElementTree, read_patterns: Callable[[], g.Grammar], path: str) -> Validator:
     relaxng = etree.RelaxNG(inline_relaxng(tree.getroot(), path, Includes(path)))
+    plain = _LogValidator(lambda root: relaxng.validate(root), lambda: relaxng.error_log)
     try:
         patterns = read_patterns()
     except ValueError:
-        return _LogValidator(lambda root: relaxng.validate(root), lambda: relaxng.error_log)
-    return Schema(path, relaxng, patterns)
+        return plain
+    return _Explained(Schema(path, relaxng, patterns), plain)
+
+
+class _Explained:
+    """A RelaxNG grammar domlint's interpreter reads: its explanations, or lxml's own messages
+    where the grammar's choices multiply beyond what explaining may cost."""
+
+    def __init__(self, schema: Schema, plain: Validator) -> None:
+        self._schema, self._plain = schema, plain
+
+    def validate(self, document: Document) -> list[Issue]:
+        try:
+            return self._schema.validate(document)
+        except ExplanationTooCostly:
+            return self._plain.validate(document)
 
 
 def _xsd(path: str) -> Validator:

@@ -4,6 +4,7 @@ patterns and choices cost bounded time and memory. Every grammar is generated he
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
@@ -165,3 +166,28 @@ def test_libvirt_s_schema_folder_may_be_included(folder: Path) -> None:
     (folder / "a.xml").write_text("<a>00:11:22:33:44:55</a>\n")
     include = f"<include href='{LIBVIRT_SCHEMAS}/basictypes.rng'/><start><element name='a'><ref name='uniMacAddr'/></element></start>"
     _valid_with(folder, "g.rng", RNG.format(include))
+
+
+def _bounded_run(*args: str) -> tuple[int, str, str]:
+    """domlint in its own process, within 20 s and 1 GiB of address space."""
+
+    def limit() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    result = subprocess.run([sys.executable, "-m", "domlint", *args], capture_output=True, text=True, timeout=20, preexec_fn=limit)
+    return result.returncode, result.stdout, result.stderr
+
+
+def test_choices_that_multiply_get_the_validator_s_own_message(tmp_path: Path) -> None:
+    # d6 is 64 two-way choices in a row: 2**64 alternatives for the interpreter to expand.
+    choice = "<define name='d0'><choice><element name='x'><empty/></element><element name='y'><empty/></element></choice></define>"
+    doubling = "".join(f"<define name='d{k}'><group><ref name='d{k - 1}'/><ref name='d{k - 1}'/></group></define>" for k in range(1, 7))
+    (tmp_path / "g.rng").write_text(RNG.format(f"<start><element name='a'><ref name='d6'/></element></start>{choice}{doubling}"))
+    (tmp_path / "a.xml").write_text("<a><x/></a>\n")
+    code, out, err = _bounded_run("validate", "--format", "json", "--schema", str(tmp_path / "g.rng"), str(tmp_path / "a.xml"))
+    assert (code, err) == (1, "")
+    assert [(d["line"], d["column"], d["name"], d["message"]) for d in json.loads(out)] == [
+        (1, 1, "schema-violation", "Expecting an element , got nothing")
+    ]
