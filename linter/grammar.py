@@ -14,15 +14,17 @@ anyName, except, name; annotations in the domlint namespace (`d:since`, `d:expec
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import field
 from functools import cache
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 from lxml import etree
 
 from .includes import Includes, read_regular
 from .lazy import Regex, dataclass_on_first_use
+
+if TYPE_CHECKING:
+    from . import regex
 
 RNG = "http://relaxng.org/ns/structure/1.0"
 ANNOTATIONS = "urn:domlint:annotations"
@@ -178,9 +180,12 @@ def check_datatype(type_name: str, params: dict[str, str], text: str) -> str | N
 
 
 @cache
-def _compile_pattern(pattern: str) -> re.Pattern[str]:
-    """XML Schema regular expressions as used in the grammar are also Python ones (anchored)."""
-    return re.compile(pattern)
+def _compile_pattern(pattern: str) -> regex.Pattern:
+    """XML Schema regular expressions as used in the grammar are also Python ones (anchored),
+    matched in linear time (a grammar's pattern may be hostile: see regex.py)."""
+    from . import regex
+
+    return regex.Pattern(pattern)
 
 
 # Reading the grammar file ------------------------------------------------------------------------
@@ -267,6 +272,8 @@ class _Reader:
             if node.get("type") not in SUPPORTED_DATATYPES:
                 raise ValueError(f"datatype {node.get('type')!r} is not supported by the grammar reader")
             params = {p.get("name"): (p.text or "") for p in _children(node) if p.tag == _rng("param")}
+            if "pattern" in params:
+                _compile_pattern(params["pattern"])  # ValueError now for what the matcher cannot run
             return Data(node.get("type"), params, node.get(f"{{{ANNOTATIONS}}}expect"))
         if kind == "text":
             return Text()

@@ -145,8 +145,11 @@ class _LogValidator:
         self._run, self._log = run, log
 
     def validate(self, document: Document) -> list[Issue]:
-        if self._run(document.root):
-            return []
+        try:
+            if self._run(document.root):
+                return []
+        except (etree.XMLSchemaValidateError, etree.RelaxNGValidateError) as error:  # libxml2 gave up on a pattern
+            return [Issue(SCHEMA_VIOLATION, document.root, f"the validator stopped: {str(error).rstrip('.')}")]
         issues: list[Issue] = []
         seen: set[tuple[int, str]] = set()
         for entry in self._log():
@@ -178,6 +181,21 @@ class _Xsd11Validator:
             if refused:
                 raise GrammarError(f"{path}: the grammar does not compile: {refused[0]}") from None
             raise GrammarError(f"{path}: the grammar does not compile: {str(error).splitlines()[0]}") from None
+        try:
+            self._match_in_linear_time()
+        except ValueError as error:
+            raise GrammarError(f"{path}: the grammar does not compile: {error}") from None
+
+    def _match_in_linear_time(self) -> None:
+        """xmlschema matches `xs:pattern` with Python's backtracking `re` (`(a+)+b` takes
+        seconds on a short value); each pattern facet gets regex.py's automaton instead."""
+        from xmlschema.validators.facets import XsdPatternFacets
+
+        from . import regex
+
+        for component in self._schema.maps.iter_components():  # with a class, it skips nested ones
+            if isinstance(component, XsdPatternFacets):
+                component.patterns = [regex.Pattern(pattern.pattern) for pattern in component.patterns]
 
     def validate(self, document: Document) -> list[Issue]:
         issues = []

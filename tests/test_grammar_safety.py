@@ -191,3 +191,99 @@ def test_choices_that_multiply_get_the_validator_s_own_message(tmp_path: Path) -
     assert [(d["line"], d["column"], d["name"], d["message"]) for d in json.loads(out)] == [
         (1, 1, "schema-violation", "Expecting an element , got nothing")
     ]
+
+
+# Patterns: "(a+)+b" against forty a's and a c takes Python's backtracking re hours.
+HOSTILE_TEXT = "a" * 40 + "c"
+PATTERN_GRAMMARS = {
+    "g.xsd": XSD.format(XSD11, "").replace(
+        "<xs:element name='a'/>",
+        "<xs:element name='a'><xs:simpleType><xs:restriction base='xs:string'>"
+        "<xs:pattern value='(a+)+b'/></xs:restriction></xs:simpleType></xs:element>",
+    ),
+    "g.rng": "<element name='a' xmlns='http://relaxng.org/ns/structure/1.0' datatypeLibrary='http://www.w3.org/2001/XMLSchema-datatypes'>"
+    "<data type='string'><param name='pattern'>(a+)+b</param></data></element>",
+}
+PATTERN_VERDICTS = {
+    "g.xsd": (1, 1, "schema-violation", "value doesn't match any pattern of ['(a+)+b']"),
+    "g.rng": (1, 4, "invalid-value", f"invalid content '{HOSTILE_TEXT}' in <a>: expected text matching (a+)+b"),
+}
+
+
+@pytest.mark.parametrize("grammar", sorted(PATTERN_GRAMMARS))
+def test_a_backtracking_pattern_is_matched_in_linear_time(tmp_path: Path, grammar: str) -> None:
+    (tmp_path / grammar).write_text(PATTERN_GRAMMARS[grammar])
+    (tmp_path / "a.xml").write_text(f"<a>{HOSTILE_TEXT}</a>\n")
+    (tmp_path / "b.xml").write_text("<a>aaab</a>\n")
+    code, out, err = _bounded_run(
+        "validate", "--format", "json", "--schema", str(tmp_path / grammar), str(tmp_path / "a.xml"), str(tmp_path / "b.xml")
+    )
+    assert (code, err) == (1, "")
+    assert [(d["path"], d["line"], d["column"], d["name"], d["message"]) for d in json.loads(out)] == [
+        (str(tmp_path / "a.xml"), *PATTERN_VERDICTS[grammar])
+    ]
+
+
+def test_libxml2_giving_up_on_a_pattern_is_a_finding_not_an_internal_error(tmp_path: Path) -> None:
+    xsd = PATTERN_GRAMMARS["g.xsd"].replace(XSD11, "").replace("(a+)+b", "(a?a?)*b")
+    (tmp_path / "g.xsd").write_text(xsd)
+    (tmp_path / "a.xml").write_text(f"<a>{HOSTILE_TEXT}</a>\n")
+    (tmp_path / "b.xml").write_text("<a>aaab</a>\n")
+    code, out, err = _bounded_run(
+        "validate", "--format", "json", "--schema", str(tmp_path / "g.xsd"), str(tmp_path / "a.xml"), str(tmp_path / "b.xml")
+    )
+    assert (code, err) == (1, "")
+    assert [(d["path"], d["line"], d["column"], d["name"], d["message"]) for d in json.loads(out)] == [
+        (str(tmp_path / "a.xml"), 1, 1, "schema-violation", "the validator stopped: Internal error in XML Schema validation")
+    ]
+
+
+AGREEMENT_PATTERNS = [
+    r"(a+)+b",
+    r"(a|a)*b",
+    r"(a?a?)*b",
+    r"[a-c]{2,3}(x|y)?",
+    r"\d+(\.\d+)*",
+    r"[^ab]*",
+    r"(ab|a)*c",
+    r"a{0}",
+    r"(a*)*",
+    r".*",
+    r"\s\S\w\W",
+    r"^(?:(?:a+)+b)$(?!\n\Z)",
+    r"[a-z-]+",
+    r"(a|b|)+c{1,2}",
+    r"x*?y",
+    r"[\d\s]+",
+    r"(?:a{2}){1,3}",
+]
+
+
+def test_the_linear_matcher_agrees_with_re() -> None:
+    import itertools
+    import re
+
+    from domlint.regex import Pattern
+
+    texts = ["".join(t) for n in range(5) for t in itertools.product("ab1. \nc", repeat=n)]
+    for source in AGREEMENT_PATTERNS:
+        expected, linear = re.compile(source), Pattern(source)
+        assert [bool(expected.match(t)) for t in texts] == [bool(linear.match(t)) for t in texts], source
+        assert [bool(expected.fullmatch(t)) for t in texts] == [bool(linear.fullmatch(t)) for t in texts], source
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (r"(a)\1", r"pattern '(a)\\1': GROUPREF is not supported"),
+        (r"(?<=a)b", r"pattern '(?<=a)b': ASSERT is not supported"),
+        (r"(?i)a", "pattern '(?i)a': flags are not supported"),
+        (r"[0-9]{1,30000}", "pattern '[0-9]{1,30000}' is too large (more than 20000 states)"),
+    ],
+)
+def test_the_linear_matcher_refuses_what_an_automaton_cannot_run(source: str, message: str) -> None:
+    from domlint.regex import Pattern
+
+    with pytest.raises(ValueError) as raised:
+        Pattern(source)
+    assert str(raised.value) == message
