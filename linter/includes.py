@@ -94,6 +94,8 @@ def inline_relaxng(root: etree._Element, path: str, includes: Includes, reading:
             part.tail = node.tail
             node.getparent().replace(node, part)
             continue
+        if part.tag != f"{_RNG}grammar":
+            raise IncludeRefused(href, "it is not a RelaxNG grammar")
         _drop_overridden(part, node)
         part.tag = node.tag = f"{_RNG}div"
         del node.attrib["href"]

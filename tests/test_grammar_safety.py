@@ -287,3 +287,9 @@ def test_the_linear_matcher_refuses_what_an_automaton_cannot_run(source: str, me
     with pytest.raises(ValueError) as raised:
         Pattern(source)
     assert str(raised.value) == message
+
+
+def test_an_include_that_is_no_grammar_is_refused(folder: Path) -> None:
+    (folder / "part.rng").write_text("<element name='b' xmlns='http://relaxng.org/ns/structure/1.0'><empty/></element>")
+    (folder / "g.rng").write_text(RNG.format("<include href='part.rng'/><start><element name='a'><empty/></element></start>"))
+    _refused(folder, "g.rng", "part.rng", "it is not a RelaxNG grammar")
