@@ -181,8 +181,6 @@ class _Xsd11Validator:
             if refused:
                 raise GrammarError(f"{path}: the grammar does not compile: {refused[0]}") from None
             raise GrammarError(f"{path}: the grammar does not compile: {str(error).splitlines()[0]}") from None
-        if refused:  # a part xmlschema could do without
-            raise GrammarError(f"{path}: the grammar does not compile: {refused[0]}")
         try:
             self._match_in_linear_time()
         except ValueError as error:
