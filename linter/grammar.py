@@ -14,15 +14,18 @@ anyName, except, name; annotations in the domlint namespace (`d:since`, `d:expec
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import field
 from functools import cache
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 from lxml import etree
 
+from .includes import Includes, read_regular
 from .integers import decimal
 from .lazy import Regex, dataclass_on_first_use
+
+if TYPE_CHECKING:
+    from . import regex
 
 RNG = "http://relaxng.org/ns/structure/1.0"
 ANNOTATIONS = "urn:domlint:annotations"
@@ -182,9 +185,12 @@ def check_datatype(type_name: str, params: dict[str, str], text: str) -> str | N
 
 
 @cache
-def _compile_pattern(pattern: str) -> re.Pattern[str]:
-    """XML Schema regular expressions as used in the grammar are also Python ones (anchored)."""
-    return re.compile(pattern)
+def _compile_pattern(pattern: str) -> regex.Pattern:
+    """XML Schema regular expressions as used in the grammar are also Python ones (anchored),
+    matched in linear time (a grammar's pattern may be hostile: see regex.py)."""
+    from . import regex
+
+    return regex.Pattern(pattern)
 
 
 # Reading the grammar file ------------------------------------------------------------------------
@@ -206,13 +212,15 @@ def _documentation(node: etree._Element) -> str | None:
 
 
 class _Reader:
-    """Turns RelaxNG XML into patterns, following includes relative to the including file."""
+    """Turns RelaxNG XML into patterns, following includes relative to the including file (only
+    those `Includes` allows for the grammar's folder)."""
 
-    def __init__(self) -> None:
+    def __init__(self, path: StrPath) -> None:
         self.grammar = Grammar()
+        self.includes = Includes(str(path))
 
-    def read_file(self, path: StrPath, overrides: etree._Element | None = None) -> None:
-        root = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
+    def read_file(self, path: StrPath, data: bytes, overrides: etree._Element | None = None) -> None:
+        root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True), base_url=str(path))
         self.read_root(root, path, overrides)
 
     def read_root(self, root: etree._Element, path: StrPath, overrides: etree._Element | None = None) -> None:
@@ -225,7 +233,7 @@ class _Reader:
             return
         for node in _children(root):
             if node.tag == _rng("include"):
-                self.read_file(os.path.join(os.path.dirname(path), node.get("href")), node)
+                self.read_file(*self.includes.read(node.get("href", ""), str(path)), node)
                 self._read_grammar_items(node)
             elif node.tag == _rng("define") and node.get("combine"):
                 raise ValueError("combining defines is not supported by the grammar reader")
@@ -269,6 +277,8 @@ class _Reader:
             if node.get("type") not in SUPPORTED_DATATYPES:
                 raise ValueError(f"datatype {node.get('type')!r} is not supported by the grammar reader")
             params = {p.get("name"): (p.text or "") for p in _children(node) if p.tag == _rng("param")}
+            if "pattern" in params:
+                _compile_pattern(params["pattern"])  # ValueError now for what the matcher cannot run
             return Data(node.get("type"), params, node.get(f"{{{ANNOTATIONS}}}expect"))
         if kind == "text":
             return Text()
@@ -325,13 +335,13 @@ def schema_path(name: str) -> str:
 @cache
 def load(path: StrPath) -> Grammar:
     """The grammar in `path` (with its includes), read once per process."""
-    reader = _Reader()
-    reader.read_file(path)
+    reader = _Reader(path)
+    reader.read_file(path, read_regular(str(path)))
     return reader.grammar
 
 
 def load_tree(tree: etree._ElementTree, path: StrPath) -> Grammar:
     """A grammar already parsed (e.g. converted from the compact syntax); `path` locates includes."""
-    reader = _Reader()
+    reader = _Reader(path)
     reader.read_root(tree.getroot(), path)
     return reader.grammar

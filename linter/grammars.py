@@ -18,8 +18,9 @@ from lxml import etree
 from . import grammar as g
 from .diagnostics import Severity
 from .document import Document
+from .includes import IncludeRefused, Includes, XsdResolver, check_compact, inline_relaxng, read_regular, xmlschema_opener
 from .rules import Rule, declare
-from .schema import Issue, Schema
+from .schema import ExplanationTooCostly, Issue, Schema
 from .lazy import Regex
 
 SCHEMA_VIOLATION = declare(
@@ -62,13 +63,20 @@ def load(path: str) -> Validator:
         return loaders[suffix](path)
     except OSError as error:
         raise GrammarError(f"{path}: cannot read: {error.strerror or error}") from None
+    except IncludeRefused as error:
+        raise GrammarError(f"{path}: the grammar does not compile: {error}") from None
     except (etree.XMLSyntaxError, etree.RelaxNGParseError, etree.XMLSchemaParseError) as error:
         raise GrammarError(f"{path}: the grammar does not compile: {error}") from None
 
 
+def _parse(path: str, parser: etree.XMLParser | None = None) -> etree._ElementTree:
+    """The grammar file itself: a regular file, parsed safely (its includes are `Includes`' concern)."""
+    data = read_regular(path)
+    return etree.ElementTree(etree.fromstring(data, parser or etree.XMLParser(**_SAFE_PARSER), base_url=os.path.abspath(path)))
+
+
 def _relaxng(path: str) -> Validator:
-    tree = etree.parse(path, etree.XMLParser(**_SAFE_PARSER))
-    return _relaxng_from(tree, lambda: g.load(path), path)
+    return _relaxng_from(_parse(path), lambda: g.load(path), path)
 
 
 def _compact(path: str) -> Validator:
@@ -77,6 +85,7 @@ def _compact(path: str) -> Validator:
     except ImportError:
         raise GrammarError(f"{path}: compact-syntax grammars need rnc2rng: pip install 'domlint[rnc]'") from None
 
+    check_compact(path, Includes(path), read_regular(path))
     try:
         text = rnc2rng.dumps(rnc2rng.load(path))
     except Exception as error:  # noqa: BLE001 - rnc2rng raises many kinds for a bad grammar
@@ -86,21 +95,45 @@ def _compact(path: str) -> Validator:
 
 
 def _relaxng_from(tree: etree._ElementTree, read_patterns: Callable[[], g.Grammar], path: str) -> Validator:
-    relaxng = etree.RelaxNG(tree)
+    relaxng = etree.RelaxNG(inline_relaxng(tree.getroot(), path, Includes(path)))
+    plain = _LogValidator(lambda root: relaxng.validate(root), lambda: relaxng.error_log)
     try:
         patterns = read_patterns()
     except ValueError:
-        return _LogValidator(lambda root: relaxng.validate(root), lambda: relaxng.error_log)
-    return Schema(path, relaxng, patterns)
+        return plain
+    return _Explained(Schema(path, relaxng, patterns), plain)
+
+
+class _Explained:
+    """A RelaxNG grammar domlint's interpreter reads: its explanations, or lxml's own messages
+    where the grammar's choices multiply beyond what explaining may cost."""
+
+    def __init__(self, schema: Schema, plain: Validator) -> None:
+        self._schema, self._plain = schema, plain
+
+    def validate(self, document: Document) -> list[Issue]:
+        try:
+            return self._schema.validate(document)
+        except ExplanationTooCostly:
+            return self._plain.validate(document)
 
 
 def _xsd(path: str) -> Validator:
-    tree = etree.parse(path, etree.XMLParser(**_SAFE_PARSER))
+    parser = etree.XMLParser(**_SAFE_PARSER)
+    resolver = XsdResolver(Includes(path), path)
+    parser.resolvers.add(resolver)
+    tree = _parse(path, parser)
     uses_11 = tree.getroot().get("{http://www.w3.org/2007/XMLSchema-versioning}minVersion") == "1.1" or any(
         tree.getroot().iter(*(f"{{{_XSD}}}{tag}" for tag in _XSD11_ONLY))
     )
     if not uses_11:
-        schema = etree.XMLSchema(tree)
+        try:
+            schema = etree.XMLSchema(tree)
+        except etree.XMLSchemaParseError:
+            if resolver.refused is None:
+                raise
+        if resolver.refused is not None:  # a refused import is only a warning to libxml2
+            raise resolver.refused
         return _LogValidator(lambda root: schema.validate(root), lambda: schema.error_log)
     return _Xsd11Validator(path)
 
@@ -112,8 +145,11 @@ class _LogValidator:
         self._run, self._log = run, log
 
     def validate(self, document: Document) -> list[Issue]:
-        if self._run(document.root):
-            return []
+        try:
+            if self._run(document.root):
+                return []
+        except (etree.XMLSchemaValidateError, etree.RelaxNGValidateError) as error:  # libxml2 gave up on a pattern
+            return [Issue(SCHEMA_VIOLATION, document.root, f"the validator stopped: {str(error).rstrip('.')}")]
         issues: list[Issue] = []
         seen: set[tuple[int, str]] = set()
         for entry in self._log():
@@ -132,15 +168,34 @@ class _Xsd11Validator:
 
         import xmlschema  # heavy: only when an XSD 1.1 grammar is used
 
+        refused: list[IncludeRefused] = []
+        opener = xmlschema_opener(Includes(path), path, refused)
         try:
             with warnings.catch_warnings():
                 # A grammar may not fetch anything (allow="local"), nor expand entities; a part
                 # it cannot load is an error, not a warning on standard error.
                 warnings.simplefilter("error", xmlschema.XMLSchemaIncludeWarning)
                 warnings.simplefilter("error", xmlschema.XMLSchemaImportWarning)
-                self._schema = xmlschema.XMLSchema11(path, allow="local", defuse="always")
+                self._schema = xmlschema.XMLSchema11(path, allow="local", defuse="always", opener=opener)
         except (xmlschema.XMLSchemaException, xmlschema.XMLResourceError, Warning, etree.XMLSyntaxError) as error:
+            if refused:
+                raise GrammarError(f"{path}: the grammar does not compile: {refused[0]}") from None
             raise GrammarError(f"{path}: the grammar does not compile: {str(error).splitlines()[0]}") from None
+        try:
+            self._match_in_linear_time()
+        except ValueError as error:
+            raise GrammarError(f"{path}: the grammar does not compile: {error}") from None
+
+    def _match_in_linear_time(self) -> None:
+        """xmlschema matches `xs:pattern` with Python's backtracking `re` (`(a+)+b` takes
+        seconds on a short value); each pattern facet gets regex.py's automaton instead."""
+        from xmlschema.validators.facets import XsdPatternFacets
+
+        from . import regex
+
+        for component in self._schema.maps.iter_components():  # with a class, it skips nested ones
+            if isinstance(component, XsdPatternFacets):
+                component.patterns = [regex.Pattern(pattern.pattern) for pattern in component.patterns]
 
     def validate(self, document: Document) -> list[Issue]:
         issues = []

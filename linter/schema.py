@@ -175,6 +175,12 @@ def text_options(pattern: g.Pattern) -> list[g.Pattern] | None:
 
 
 _EXPANSIONS: dict[int, list[_Alternative]] = {}
+MAX_ALTERNATIVES = 256  # domlint's grammar needs 6; a hostile grammar's choices multiply without end
+
+
+class ExplanationTooCostly(Exception):
+    """A content pattern has more alternatives than an explanation may cost (choices inside
+    groups multiply: 24 two-way choices make 16 million); lxml's verdict still stands."""
 
 
 def expand(pattern: g.Pattern) -> list[_Alternative]:
@@ -183,6 +189,21 @@ def expand(pattern: g.Pattern) -> list[_Alternative]:
     if key not in _EXPANSIONS:
         _EXPANSIONS[key] = _expand(pattern)
     return _EXPANSIONS[key]
+
+
+def _bounded(count: int) -> None:
+    if count > MAX_ALTERNATIVES:
+        raise ExplanationTooCostly(f"more than {MAX_ALTERNATIVES} alternatives")
+
+
+def _product(items: list[g.Pattern]) -> list[_Alternative]:
+    """A group's or interleave's alternatives: one from each item, merged."""
+    result = [_Alternative()]
+    for item in items:
+        right = expand(item)
+        _bounded(len(result) * len(right))
+        result = [left.merged(other) for left in result for other in right]
+    return result
 
 
 def _expand(pattern: g.Pattern) -> list[_Alternative]:
@@ -198,13 +219,12 @@ def _expand(pattern: g.Pattern) -> list[_Alternative]:
         return [_Alternative()]
     assert isinstance(pattern, g.Combination)
     if pattern.kind == "choice":
-        return [alternative for item in pattern.items for alternative in expand(item)]
+        alternatives = [alternative for item in pattern.items for alternative in expand(item)]
+        _bounded(len(alternatives))
+        return alternatives
     if pattern.kind in ("group", "interleave"):
-        result = [_Alternative()]
-        for item in pattern.items:
-            result = [left.merged(right) for left in result for right in expand(item)]
-        return result
-    inner = expand(g.Combination("group", pattern.items))
+        return _product(pattern.items)
+    inner = _product(pattern.items)
     if pattern.kind == "optional":
         single = inner[0] if len(inner) == 1 else None
         if single is not None and len(single.elements) + len(single.attributes) == 1 and not single.text:
@@ -214,6 +234,7 @@ def _expand(pattern: g.Pattern) -> list[_Alternative]:
                     [_ElementItem(e.pattern, 0, e.high) for e in single.elements],
                 )
             ]
+        _bounded(len(inner) + 1)
         return inner + [_Alternative()]
     # zeroOrMore / oneOrMore: every item may repeat (bag semantics, as in an interleave).
     low = 1 if pattern.kind == "oneOrMore" and len(inner) == 1 and len(inner[0].elements) == 1 else 0
