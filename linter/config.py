@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from .diagnostics import Severity
 from .engine import DRIVER_OF_DOMAIN_TYPE, Options
+from .globs import Glob
 from .rules import ALL_DRIVERS, REGISTRY, lookup
 from .lazy import Regex
 
@@ -27,82 +28,6 @@ Version = tuple[int, int, int]
 
 class ConfigError(Exception):
     """A configuration that cannot be used; the message names the file (and the key or position)."""
-
-
-class Glob:
-    """A path pattern relative to a configuration file's folder.
-
-    `*` and `?` stay within one folder name, `**` spans folders, `[...]` is a character class.
-    A pattern without a `/` matches a name at any depth (like .gitignore); a leading `/` anchors
-    it to the configuration's folder.
-    """
-
-    def __init__(self, pattern: str) -> None:
-        self.pattern = pattern
-        body = (pattern[2:] if pattern.startswith("./") else pattern).rstrip("/")
-        if not body.strip("/"):
-            raise ValueError(f"empty pattern '{pattern}'")
-        if body.startswith("/"):
-            body = body.lstrip("/")
-        elif "/" not in body:
-            body = "**/" + body
-        self._regex = re.compile(_translate(body))
-
-    def matches(self, relative: str) -> bool:
-        """Whether the pattern matches this '/'-separated relative path exactly."""
-        return self._regex.fullmatch(relative) is not None
-
-    def covers(self, relative: str) -> bool:
-        """Whether the pattern matches the path or a folder above it (an excluded folder excludes its contents)."""
-        parts = relative.split("/")
-        return any(self.matches("/".join(parts[:end])) for end in range(1, len(parts) + 1))
-
-    def __repr__(self) -> str:
-        return f"Glob({self.pattern!r})"
-
-
-def _translate(pattern: str) -> str:
-    """The regular expression of a glob: `**` segments span folders, the rest stays in one segment."""
-    segments = pattern.split("/")
-    regex, separator = "", ""
-    for index, segment in enumerate(segments):
-        if segment != "**":
-            regex += separator + _segment(segment)
-            separator = "/"
-        elif index == len(segments) - 1:
-            regex += "(?:/.*)?" if separator else ".*"  # `a/**` is `a` and everything below it
-        else:
-            regex += separator + "(?:.*/)?"
-            separator = ""
-    return regex
-
-
-def _segment(segment: str) -> str:
-    """One folder or file name's pattern: `*`, `?` and `[...]` never match a `/`."""
-    out, index = [], 0
-    while index < len(segment):
-        char = segment[index]
-        index += 1
-        if char == "*":
-            out.append("[^/]*")
-        elif char == "?":
-            out.append("[^/]")
-        elif char == "[" and (end := _class_end(segment, index)) > 0:
-            body = segment[index:end]
-            negate = body[:1] in ("!", "^")
-            members = "".join("\\" + c if c in "\\[]^&~|" else c for c in body[negate:])
-            out.append(("[^/" if negate else "[") + members + "]")
-            index = end + 1
-        else:
-            out.append(re.escape(char))
-    return "".join(out)
-
-
-def _class_end(segment: str, start: int) -> int:
-    """The index of the `]` closing a class that opens before `start`, or -1 (then `[` is literal)."""
-    index = start + (segment[start : start + 1] in ("!", "^"))
-    index += segment[index : index + 1] == "]"  # a leading `]` is a member
-    return segment.find("]", index)
 
 
 class Overrides(NamedTuple):
