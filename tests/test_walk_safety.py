@@ -4,6 +4,8 @@ tree, no device or FIFO, bounded reads, no recursion limit, linear-time patterns
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +14,8 @@ import pytest
 
 from domlint import config
 
+from .test_cli import EXAMPLE, run
+from .test_config import tree
 
 MARKER = "DOMLINT-SECRET-MARKER-7f3a"
 COMMAND = [sys.executable, "-m", "domlint"]
@@ -24,6 +28,80 @@ def _secret(path: Path) -> Path:
 
 def _json_paths(out: str) -> list[str]:
     return sorted({record["path"] for record in json.loads(out)})
+
+
+# Item 7: symbolic links in a walked folder
+
+
+@pytest.mark.parametrize("arguments", [["check"], ["check", "--diff"], ["validate", "--schema", "SCHEMA"]])
+def test_a_walk_skips_links_out_of_the_named_folders_and_never_shows_their_text(tmp_path: Path, arguments: list[str]) -> None:
+    walked = tmp_path / "tree"
+    walked.mkdir()
+    shutil.copy(EXAMPLE, walked / "a.xml")
+    (walked / "leak.xml").symlink_to(Path("..") / _secret(tmp_path / "secret.conf").name)
+    outside = tmp_path / "usr"
+    outside.mkdir()
+    _secret(outside / "vendor.xml")
+    (walked / "vendor").symlink_to(outside)
+    schema = str(Path(config.__file__).parent.parent / "schemas" / "domain.rng")
+    code, out, err = run(*[schema if argument == "SCHEMA" else argument for argument in arguments], str(walked))
+    assert MARKER not in out + err
+    assert err == f"domlint: warning: skipped 2 symbolic links that lead outside the folders named (first: {walked / 'leak.xml'})\n"
+    assert code == 0
+    assert out == ("" if "--diff" in arguments else "1 file, 0 errors, 0 warnings, 0 skipped\n")
+
+
+def test_one_skipped_link_is_said_in_the_singular(tmp_path: Path) -> None:
+    (tmp_path / "tree").mkdir()
+    (tmp_path / "tree" / "leak.xml").symlink_to(_secret(tmp_path / "secret.conf"))
+    assert run("check", str(tmp_path / "tree")) == (
+        0,
+        "0 files, 0 errors, 0 warnings, 0 skipped\n",
+        f"domlint: warning: skipped 1 symbolic link that leads outside the folders named (first: {tmp_path / 'tree' / 'leak.xml'})\n",
+    )
+
+
+def test_links_inside_the_named_folders_are_walked_and_loops_once(tmp_path: Path) -> None:
+    root = tree(tmp_path, {"repo/hosts/a.xml": None, "other/b.xml": None})
+    repo = root / "repo"
+    (repo / "alias.xml").symlink_to(Path("hosts") / "a.xml")
+    (repo / "same").symlink_to("hosts")  # the same folder again: walked once
+    (repo / "hosts" / "loop").symlink_to("..")
+    (repo / "b.xml").symlink_to(root / "other" / "b.xml")  # inside another folder named
+    code, out, err = run("check", "--format", "json", str(repo), str(root / "other"))
+    assert (code, err) == (1, "")
+    assert _json_paths(out) == sorted(
+        str(path) for path in (repo / "alias.xml", repo / "b.xml", repo / "hosts/a.xml", root / "other/b.xml")
+    )
+
+
+# Item 10: deep or malformed values, bad classes, deep files, unreadable folders
+
+
+def test_an_unreadable_folder_is_reported_and_the_others_walked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tree(tmp_path, {"a/vm.xml": None, "locked/vm.xml": None, "z/vm.xml": None})
+    real_scandir = os.scandir
+
+    def scandir(path: str) -> object:
+        if os.path.basename(path) == "locked":
+            raise PermissionError(13, "Permission denied", path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    code, out, err = run("check", "--format", "concise", "--select", "OS003", "-q", str(tmp_path))
+    assert (code, err) == (2, f"domlint: error: {tmp_path / 'locked'}: cannot read folder: Permission denied\n")
+    assert [line.split(":")[0] for line in out.splitlines()] == [str(tmp_path / "a/vm.xml"), str(tmp_path / "z/vm.xml")]
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root reads any folder")
+def test_a_folder_without_read_permission(tmp_path: Path) -> None:
+    tree(tmp_path, {"locked/vm.xml": None, "vm.xml": None})
+    (tmp_path / "locked").chmod(0)
+    try:
+        code, _, err = run("check", str(tmp_path))
+    finally:
+        (tmp_path / "locked").chmod(0o755)
+    assert (code, err) == (2, f"domlint: error: {tmp_path / 'locked'}: cannot read folder: Permission denied\n")
 
 
 # Item 13: patterns in linear time
