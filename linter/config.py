@@ -15,6 +15,7 @@ from types import ModuleType
 from typing import Any, NamedTuple
 
 from .diagnostics import Severity
+from . import paths
 from .engine import DRIVER_OF_DOMAIN_TYPE, Options
 from .globs import Glob
 from .rules import ALL_DRIVERS, REGISTRY, lookup
@@ -24,6 +25,7 @@ from .lazy import Regex
 FILE_NAMES = ("domlint.toml", ".domlint.toml", "pyproject.toml")
 KEYS = ("select", "ignore", "severity", "driver", "libvirt-version", "include", "exclude", "per-file-ignores")
 Version = tuple[int, int, int]
+MAX_CONFIG_BYTES = 1024 * 1024
 
 
 class ConfigError(Exception):
@@ -126,12 +128,19 @@ class Resolver:
         return self.config_for(os.path.dirname(file)).includes(file)
 
     def _nearest(self, folder: str) -> Config:
-        if folder not in self._by_folder:
-            parent = os.path.dirname(folder)
+        """Up from `folder` to the first folder with a configuration file, or one known already; in a
+        loop, not recursion, so a file a thousand folders deep is no deeper for Python."""
+        climbed: list[str] = []
+        while folder not in self._by_folder:
             found = _load_from(folder)
-            if found is None:
-                found = self._nearest(parent) if parent != folder else Config(folder=folder)
-            self._by_folder[folder] = found
+            parent = os.path.dirname(folder)
+            if found is None and parent != folder:
+                climbed.append(folder)
+                folder = parent
+            else:
+                self._by_folder[folder] = found or Config(folder=folder)
+        for below in climbed:
+            self._by_folder[below] = self._by_folder[folder]
         return self._by_folder[folder]
 
 
@@ -144,9 +153,15 @@ def load(path: str) -> Config:
 
 
 def _load_from(folder: str) -> Config | None:
-    """The first file of `folder` that configures domlint, or None."""
+    """The first file of `folder` that configures domlint, or None.
+
+    A repository under review may hold `domlint.toml -> /etc/shadow`: a link is followed only to
+    a file inside its own folder, and a refused one is not read (an error would quote its keys).
+    """
     for name in FILE_NAMES:
         path = os.path.join(folder, name)
+        if os.path.islink(path) and not paths.within(os.path.realpath(path), os.path.realpath(folder)):
+            raise ConfigError(f"{path}: a symbolic link that leads outside its folder: not read")
         found = _read(path) if os.path.isfile(path) else None
         if found is not None:
             return found
@@ -154,12 +169,18 @@ def _load_from(folder: str) -> Config | None:
 
 
 def _read(path: str) -> Config | None:
-    """`[tool.domlint]` of a pyproject.toml (None when it has none), the top level of any other file."""
+    """`[tool.domlint]` of a pyproject.toml (None when it has none), the top level of any other file.
+
+    Only a regular file of at most 1 MiB: `--config /dev/zero` would never end, a FIFO would block.
+    """
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = paths.read_regular(path, MAX_CONFIG_BYTES)
+    except paths.NotARegularFile:
+        raise ConfigError(f"{path}: not a regular file") from None
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: larger than 1 MiB: not read")
     if os.path.basename(path) == "pyproject.toml" and b"domlint" not in data:
         return None  # another tool's file: not parsed, so no TOML parser is imported and its mistakes are not ours
     table = _domlint_table(path, _parse_toml(path, data))
@@ -176,6 +197,10 @@ def _parse_toml(path: str, data: bytes) -> dict[str, Any]:
         return toml.loads(text)
     except toml.TOMLDecodeError as error:
         raise _syntax_error(path, text, str(error)) from None
+    except RecursionError:  # the parser recurses once per nested array or inline table
+        raise ConfigError(f"{path}: invalid TOML: values nested too deeply") from None
+    except ValueError as error:  # an integer longer than Python converts (sys.get_int_max_str_digits)
+        raise ConfigError(f"{path}: invalid TOML: {str(error).split(':')[0]}") from None
 
 
 def _toml_module() -> ModuleType:

@@ -116,15 +116,15 @@ def files_under(folder: str, scope: Walk, links: Links) -> Iterator[str | PathPr
     """
     if not scope.enters(folder):
         return
-    seen: set[str] = set()
+    seen: set[tuple[int, int]] = set()  # (device, inode) of each folder walked
     pending = [folder]
     while pending:
         directory = pending.pop()
-        real = os.path.realpath(directory)
-        if real in seen:
-            continue
-        seen.add(real)
         try:
+            status = os.stat(directory)
+            if (status.st_dev, status.st_ino) in seen:  # not realpath: its cost grows with the depth
+                continue
+            seen.add((status.st_dev, status.st_ino))
             with os.scandir(directory) as scan:
                 entries = sorted(scan, key=lambda entry: entry.name)
         except OSError as error:

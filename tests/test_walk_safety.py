@@ -14,8 +14,8 @@ import pytest
 
 from domlint import config
 
-from .test_cli import EXAMPLE, run
-from .test_config import tree
+from .test_cli import BROKEN, EXAMPLE, run
+from .test_config import OS1, names, tree
 
 MARKER = "DOMLINT-SECRET-MARKER-7f3a"
 COMMAND = [sys.executable, "-m", "domlint"]
@@ -75,7 +75,100 @@ def test_links_inside_the_named_folders_are_walked_and_loops_once(tmp_path: Path
     )
 
 
+# Item 9: configuration files
+
+
+def test_a_configuration_link_out_of_its_folder_is_refused_unread(tmp_path: Path) -> None:
+    tree(tmp_path, {"repo/vm.xml": None})
+    (tmp_path / "repo" / "domlint.toml").symlink_to(_secret(tmp_path / "secret.toml"))
+    assert run("check", str(tmp_path / "repo" / "vm.xml")) == (
+        2,
+        "",
+        f"domlint: error: {tmp_path / 'repo' / 'domlint.toml'}: a symbolic link that leads outside its folder: not read\n",
+    )
+
+
+def test_a_configuration_link_inside_its_folder_is_read(tmp_path: Path) -> None:
+    tree(tmp_path, {"conf/lint.toml": 'select = ["OS1"]\n', "vm.xml": None})
+    (tmp_path / "domlint.toml").symlink_to(Path("conf") / "lint.toml")
+    assert names(str(tmp_path / "vm.xml")) == OS1
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo"])
+def test_config_option_refuses_a_device_or_a_fifo_at_once(tmp_path: Path, kind: str) -> None:
+    special = Path("/dev/zero")
+    if kind == "fifo":
+        special = tmp_path / "lint.toml"
+        os.mkfifo(special)
+    result = subprocess.run(
+        [*COMMAND, "check", "--config", str(special), str(EXAMPLE)], capture_output=True, text=True, timeout=10, check=False
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", f"domlint: error: {special}: not a regular file\n")
+
+
+@pytest.mark.parametrize("option", [False, True])
+def test_a_configuration_larger_than_1_mib_is_refused(tmp_path: Path, option: bool) -> None:
+    tree(tmp_path, {"domlint.toml": "#" * (1024 * 1024) + "\n", "vm.xml": None})
+    arguments = ["--config", str(tmp_path / "domlint.toml")] if option else []
+    assert run("check", *arguments, str(tmp_path / "vm.xml")) == (
+        2,
+        "",
+        f"domlint: error: {tmp_path / 'domlint.toml'}: larger than 1 MiB: not read\n",
+    )
+
+
+def test_a_configuration_of_1_mib_is_read(tmp_path: Path) -> None:
+    text = 'select = ["OS1"]\n'
+    tree(tmp_path, {"domlint.toml": text + "#" * (1024 * 1024 - len(text) - 1) + "\n", "vm.xml": None})
+    assert names(str(tmp_path / "vm.xml")) == OS1
+
+
 # Item 10: deep or malformed values, bad classes, deep files, unreadable folders
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("[" * 10_000 + "]" * 10_000, "invalid TOML: values nested too deeply"),
+        ("{ a = " * 2_000 + "1" + " }" * 2_000, "invalid TOML: values nested too deeply"),
+        pytest.param(
+            "1" * 5_000,
+            "invalid TOML: Exceeds the limit (4300 digits) for integer string conversion",
+            marks=pytest.mark.skipif(not hasattr(sys, "get_int_max_str_digits"), reason="this Python reads integers of any length"),
+        ),
+    ],
+    ids=["arrays", "tables", "long-integer"],
+)
+def test_a_value_the_toml_parser_cannot_read_is_one_line(tmp_path: Path, value: str, problem: str) -> None:
+    tree(tmp_path, {"domlint.toml": f"select = {value}\n", "vm.xml": None})
+    assert run("check", str(tmp_path / "vm.xml")) == (2, "", f"domlint: error: {tmp_path / 'domlint.toml'}: {problem}\n")
+
+
+def test_a_reversed_character_range_is_a_configuration_mistake(tmp_path: Path) -> None:
+    tree(tmp_path, {"domlint.toml": 'exclude = ["hosts/[z-a].xml"]\n', "vm.xml": None})
+    assert run("check", str(tmp_path / "vm.xml")) == (
+        2,
+        "",
+        f"domlint: error: {tmp_path / 'domlint.toml'}: 'exclude': invalid character range 'z-a' in '[z-a]'\n",
+    )
+
+
+def test_a_file_1000_folders_deep_is_found_and_linted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    folders = ["/".join(["d"] * depth) for depth in range(1, 1001)]
+    for folder in folders:  # one level at a time: os.makedirs, Path.mkdir and shutil.rmtree recurse
+        os.mkdir(folder)
+    try:
+        tree(tmp_path, {"domlint.toml": 'select = ["OS1"]\n', "top.xml": None})
+        shutil.copy(BROKEN, f"{folders[-1]}/vm.xml")
+        assert names(f"{folders[-1]}/vm.xml") == OS1
+        code, out, err = run("check", "--format", "json", ".")
+        assert (code, err) == (1, "")
+        assert _json_paths(out) == sorted([f"{folders[-1]}/vm.xml", "top.xml"])
+    finally:
+        os.remove(f"{folders[-1]}/vm.xml")
+        for folder in reversed(folders):
+            os.rmdir(folder)
 
 
 def test_an_unreadable_folder_is_reported_and_the_others_walked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
