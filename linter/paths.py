@@ -131,14 +131,12 @@ def files_under(folder: str, scope: Walk, links: Links) -> Iterator[str | PathPr
             yield PathProblem(f"{tidy(directory)}: cannot read folder: {error.strerror or error}")
             continue
         folders = []
-        for entry in entries:
+        for entry in entries:  # a link is judged only where it counts: a folder entered, a file linted
             path = os.path.join(directory, entry.name)
-            if entry.is_symlink() and not links.follows(tidy(path)):
-                continue
             if _is_folder(entry):
-                if not entry.name.startswith(".") and scope.enters(path):
+                if not entry.name.startswith(".") and scope.enters(path) and (not entry.is_symlink() or links.follows(tidy(path))):
                     folders.append(path)
-            elif scope.walks(file := tidy(path)):
+            elif scope.walks(file := tidy(path)) and (not entry.is_symlink() or links.follows(file)):
                 yield file
         pending.extend(reversed(folders))  # the first folder is walked next, as a recursive walk would
 

@@ -44,6 +44,8 @@ def test_a_walk_skips_links_out_of_the_named_folders_and_never_shows_their_text(
     outside.mkdir()
     _secret(outside / "vendor.xml")
     (walked / "vendor").symlink_to(outside)
+    (walked / "notes.txt").symlink_to(tmp_path / "secret.conf")  # never linted: not counted
+    (walked / ".cache").symlink_to(outside)  # hidden: never entered, not counted
     schema = schema_path("domain.rng")
     code, out, err = run(*[schema if argument == "SCHEMA" else argument for argument in arguments], str(walked))
     assert MARKER not in out + err
