@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import os
-import stat
 import sys
-from typing import Any, Callable, Protocol
+from typing import Any, Callable
 from collections.abc import Iterator
 
 import click
@@ -16,6 +15,7 @@ from .formats import FORMATS, SUMMARISED_FORMATS
 from .formats.common import display_path
 from .formats.full import summary
 from .formats.statistics import render as render_statistics
+from .paths import Links, NotARegularFile, PathProblem, Walk, XmlFiles, inputs, read_regular
 from .progress import Progress
 from .grammar import schema_path
 from .xmlfeatures import MAX_DOCUMENT_BYTES
@@ -23,17 +23,6 @@ from .rules import ALL_DRIVERS, REGISTRY, drivers_label, lookup
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 DRIVERS = sorted(ALL_DRIVERS)
-
-
-class PathProblem(Exception):
-    """A path that cannot be linted (missing, unreadable) or fixed: reported, the others still run.
-
-    `result`: the findings of a file linted but not fixed, reported as well.
-    """
-
-    def __init__(self, message: str, result: engine.Result | None = None) -> None:
-        super().__init__(message)
-        self.result = result
 
 
 def _selectors(values: tuple[str, ...], option: str) -> frozenset[str]:
@@ -64,96 +53,18 @@ def _jobs(_context: click.Context, _parameter: click.Parameter, value: str) -> i
         raise click.BadParameter(str(error)) from None
 
 
-class _Walk(Protocol):
-    """Which folders a folder walk enters and which files it lints (`config.Resolver` for `check`)."""
-
-    def enters(self, folder: str) -> bool: ...
-
-    def walks(self, file: str) -> bool: ...
-
-
-class _XmlFiles:
-    """Every `*.xml`: `validate` reads no configuration."""
-
-    def enters(self, folder: str) -> bool:
-        return True
-
-    def walks(self, file: str) -> bool:
-        return file.endswith(".xml")
-
-
-def _walk(folder: str, walk: _Walk) -> Iterator[str]:
-    """The files to lint under a folder, sorted, skipping hidden and excluded folders and never looping on symlinks."""
-    if not walk.enters(folder):
-        return
-    seen: set[str] = set()
-    for directory, subdirectories, files in os.walk(folder, followlinks=True):
-        real = os.path.realpath(directory)
-        if real in seen:
-            subdirectories[:] = []
-            continue
-        seen.add(real)
-        subdirectories[:] = sorted(d for d in subdirectories if not d.startswith(".") and walk.enters(os.path.join(directory, d)))
-        files.sort()
-        for name in files:
-            file = _tidy(os.path.join(directory, name))
-            if walk.walks(file):
-                yield file
-
-
-def _tidy(path: str) -> str:
-    """A walked file's name as the report gives it (as pathlib spells it): no `.` parts, no doubled slashes."""
-    parts = [part for part in path.split(os.sep) if part not in ("", ".")]
-    return (os.sep if path.startswith(os.sep) else "") + os.sep.join(parts)
-
-
 def _read(path: str) -> bytes:
-    """A regular file's bytes, at most one past the size limit (the engine reports the excess).
-
-    Devices and pipes are refused: reading one could block forever or never end.
-    """
+    """A regular file's bytes, at most one past the size limit (the engine reports the excess)."""
     try:
-        status = os.stat(path)
-        if not stat.S_ISREG(status.st_mode):
-            raise PathProblem(f"{path}: not a regular file")
-        with open(path, "rb") as handle:
-            # The size the file has, plus one byte: read(limit) would allocate the whole limit for
-            # every small file. A file that grew, or whose size is unknown (0), is read on to the limit.
-            data = handle.read(min(status.st_size, MAX_DOCUMENT_BYTES) + 1)
-            if status.st_size < len(data) <= MAX_DOCUMENT_BYTES:
-                data += handle.read(MAX_DOCUMENT_BYTES + 1 - len(data))
-            return data
+        return read_regular(path, MAX_DOCUMENT_BYTES)
+    except NotARegularFile:
+        raise PathProblem(f"{path}: not a regular file") from None
     except FileNotFoundError:
         raise PathProblem(f"{path}: no such file or directory") from None
     except IsADirectoryError:
         raise PathProblem(f"{path}: is a directory") from None
     except OSError as error:
         raise PathProblem(f"{path}: cannot read: {error.strerror or error}") from None
-
-
-def _inputs(
-    paths: tuple[str, ...], stdin_filename: str | None, walk: _Walk, read: Callable[[str], Any] | None = None
-) -> Iterator[tuple[str, str | None, Any]]:
-    """(name to report, where it is for the configuration, contents); standard input without a name is nowhere (None).
-    The name to report is the path as every format can write it (`display_path`); the file is read from where it is.
-
-    `read` gives a file's contents (default: `_try_read`); `_report` reads later (`--jobs` workers read their files).
-    """
-    read = read or _try_read
-    for name in paths:
-        if name == "-":
-            label = display_path(stdin_filename or "<stdin>")
-            location = stdin_filename or None
-            if sys.stdin is None:
-                yield label, location, PathProblem(f"{label}: standard input is closed")
-            else:
-                yield label, location, sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1)
-            continue
-        if os.path.isdir(name):
-            for file in _walk(name, walk):
-                yield display_path(file), file, read(file)
-        else:
-            yield display_path(name), name, read(name)
 
 
 def _try_read(path: str) -> bytes | PathProblem:
@@ -245,7 +156,7 @@ class Reporting:
 def _report(
     paths: tuple[str, ...],
     stdin_filename: str | None,
-    walk: _Walk,
+    walk: Walk,
     check_one: Callable[[bytes, str, str | None], engine.Result],
     reporting: Reporting,
     before_exit: Callable[[], None] = lambda: None,
@@ -258,7 +169,8 @@ def _report(
     results: list[engine.Result] = []
     path_problems = False
     progress = Progress(sys.stderr)
-    for name, location, data in run(_inputs(paths, stdin_filename, walk, read=lambda path: path)):
+    links = Links(paths)
+    for name, location, data in run(inputs(paths, stdin_filename, walk, links, lambda path: path)):
         if isinstance(data, str):  # a path not read yet (by a worker): read now, as a serial run does
             data = _try_read(data)
         if isinstance(data, PathProblem):
@@ -278,6 +190,7 @@ def _report(
         results.append(parallel.compact(result))
         progress.advance(name)
     progress.finish()
+    _warn_of_skipped(links)
     color = reporting.color
     use_color = color == "always" or (color == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
     text = render_statistics(results) if reporting.statistics else FORMATS[reporting.output_format](results, use_color)
@@ -377,7 +290,8 @@ def _show_diffs(paths: tuple[str, ...], stdin_filename: str | None, resolver: co
     from . import autofix
 
     changed, problems = False, False
-    for name, location, data in _inputs(paths, stdin_filename, resolver):
+    links = Links(paths)
+    for name, location, data in inputs(paths, stdin_filename, resolver, links, _try_read):
         if isinstance(data, PathProblem):
             click.echo(f"domlint: error: {data}", err=True)
             problems = True
@@ -389,7 +303,15 @@ def _show_diffs(paths: tuple[str, ...], stdin_filename: str | None, resolver: co
         text = autofix.diff(fixed, name)
         changed |= bool(text)
         click.echo(text, nl=False)
+    _warn_of_skipped(links)
     sys.exit(EXIT_ERROR if problems else EXIT_FINDINGS if changed else EXIT_CLEAN)
+
+
+def _warn_of_skipped(links: Links) -> None:
+    """Once per run: the links a walk did not follow (out of the folders named)."""
+    warning = links.warning()
+    if warning is not None:
+        click.echo(warning, err=True)
 
 
 @main.command()
@@ -420,7 +342,7 @@ def validate(
     _report(
         paths,
         stdin_filename,
-        _XmlFiles(),
+        XmlFiles(),
         lambda data, name, _: engine.validate(data, name, validator),
         Reporting(output_format, fail_on, color, quiet, statistics),
     )

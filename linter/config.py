@@ -15,7 +15,9 @@ from types import ModuleType
 from typing import Any, NamedTuple
 
 from .diagnostics import Severity
+from . import paths
 from .engine import DRIVER_OF_DOMAIN_TYPE, Options
+from .globs import Glob
 from .integers import decimal
 from .rules import ALL_DRIVERS, REGISTRY, lookup
 from .lazy import Regex
@@ -24,86 +26,11 @@ from .lazy import Regex
 FILE_NAMES = ("domlint.toml", ".domlint.toml", "pyproject.toml")
 KEYS = ("select", "ignore", "severity", "driver", "libvirt-version", "include", "exclude", "per-file-ignores")
 Version = tuple[int, int, int]
+MAX_CONFIG_BYTES = 1024 * 1024
 
 
 class ConfigError(Exception):
     """A configuration that cannot be used; the message names the file (and the key or position)."""
-
-
-class Glob:
-    """A path pattern relative to a configuration file's folder.
-
-    `*` and `?` stay within one folder name, `**` spans folders, `[...]` is a character class.
-    A pattern without a `/` matches a name at any depth (like .gitignore); a leading `/` anchors
-    it to the configuration's folder.
-    """
-
-    def __init__(self, pattern: str) -> None:
-        self.pattern = pattern
-        body = (pattern[2:] if pattern.startswith("./") else pattern).rstrip("/")
-        if not body.strip("/"):
-            raise ValueError(f"empty pattern '{pattern}'")
-        if body.startswith("/"):
-            body = body.lstrip("/")
-        elif "/" not in body:
-            body = "**/" + body
-        self._regex = re.compile(_translate(body))
-
-    def matches(self, relative: str) -> bool:
-        """Whether the pattern matches this '/'-separated relative path exactly."""
-        return self._regex.fullmatch(relative) is not None
-
-    def covers(self, relative: str) -> bool:
-        """Whether the pattern matches the path or a folder above it (an excluded folder excludes its contents)."""
-        parts = relative.split("/")
-        return any(self.matches("/".join(parts[:end])) for end in range(1, len(parts) + 1))
-
-    def __repr__(self) -> str:
-        return f"Glob({self.pattern!r})"
-
-
-def _translate(pattern: str) -> str:
-    """The regular expression of a glob: `**` segments span folders, the rest stays in one segment."""
-    segments = pattern.split("/")
-    regex, separator = "", ""
-    for index, segment in enumerate(segments):
-        if segment != "**":
-            regex += separator + _segment(segment)
-            separator = "/"
-        elif index == len(segments) - 1:
-            regex += "(?:/.*)?" if separator else ".*"  # `a/**` is `a` and everything below it
-        else:
-            regex += separator + "(?:.*/)?"
-            separator = ""
-    return regex
-
-
-def _segment(segment: str) -> str:
-    """One folder or file name's pattern: `*`, `?` and `[...]` never match a `/`."""
-    out, index = [], 0
-    while index < len(segment):
-        char = segment[index]
-        index += 1
-        if char == "*":
-            out.append("[^/]*")
-        elif char == "?":
-            out.append("[^/]")
-        elif char == "[" and (end := _class_end(segment, index)) > 0:
-            body = segment[index:end]
-            negate = body[:1] in ("!", "^")
-            members = "".join("\\" + c if c in "\\[]^&~|" else c for c in body[negate:])
-            out.append(("[^/" if negate else "[") + members + "]")
-            index = end + 1
-        else:
-            out.append(re.escape(char))
-    return "".join(out)
-
-
-def _class_end(segment: str, start: int) -> int:
-    """The index of the `]` closing a class that opens before `start`, or -1 (then `[` is literal)."""
-    index = start + (segment[start : start + 1] in ("!", "^"))
-    index += segment[index : index + 1] == "]"  # a leading `]` is a member
-    return segment.find("]", index)
 
 
 class Overrides(NamedTuple):
@@ -202,12 +129,19 @@ class Resolver:
         return self.config_for(os.path.dirname(file)).includes(file)
 
     def _nearest(self, folder: str) -> Config:
-        if folder not in self._by_folder:
-            parent = os.path.dirname(folder)
+        """Up from `folder` to the first folder with a configuration file, or one known already; in a
+        loop, not recursion, so a file a thousand folders deep is no deeper for Python."""
+        climbed: list[str] = []
+        while folder not in self._by_folder:
             found = _load_from(folder)
-            if found is None:
-                found = self._nearest(parent) if parent != folder else Config(folder=folder)
-            self._by_folder[folder] = found
+            parent = os.path.dirname(folder)
+            if found is None and parent != folder:
+                climbed.append(folder)
+                folder = parent
+            else:
+                self._by_folder[folder] = found or Config(folder=folder)
+        for below in climbed:
+            self._by_folder[below] = self._by_folder[folder]
         return self._by_folder[folder]
 
 
@@ -220,9 +154,15 @@ def load(path: str) -> Config:
 
 
 def _load_from(folder: str) -> Config | None:
-    """The first file of `folder` that configures domlint, or None."""
+    """The first file of `folder` that configures domlint, or None.
+
+    A repository under review may hold `domlint.toml -> /etc/shadow`: a link is followed only to
+    a file inside its own folder, and a refused one is not read (an error would quote its keys).
+    """
     for name in FILE_NAMES:
         path = os.path.join(folder, name)
+        if os.path.islink(path) and not paths.within(os.path.realpath(path), os.path.realpath(folder)):
+            raise ConfigError(f"{path}: a symbolic link that leads outside its folder: not read")
         found = _read(path) if os.path.isfile(path) else None
         if found is not None:
             return found
@@ -230,12 +170,18 @@ def _load_from(folder: str) -> Config | None:
 
 
 def _read(path: str) -> Config | None:
-    """`[tool.domlint]` of a pyproject.toml (None when it has none), the top level of any other file."""
+    """`[tool.domlint]` of a pyproject.toml (None when it has none), the top level of any other file.
+
+    Only a regular file of at most 1 MiB: `--config /dev/zero` would never end, a FIFO would block.
+    """
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = paths.read_regular(path, MAX_CONFIG_BYTES)
+    except paths.NotARegularFile:
+        raise ConfigError(f"{path}: not a regular file") from None
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: larger than 1 MiB: not read")
     if os.path.basename(path) == "pyproject.toml" and b"domlint" not in data:
         return None  # another tool's file: not parsed, so no TOML parser is imported and its mistakes are not ours
     table = _domlint_table(path, _parse_toml(path, data))
@@ -252,6 +198,10 @@ def _parse_toml(path: str, data: bytes) -> dict[str, Any]:
         return toml.loads(text)
     except toml.TOMLDecodeError as error:
         raise _syntax_error(path, text, str(error)) from None
+    except RecursionError:  # the parser recurses once per nested array or inline table
+        raise ConfigError(f"{path}: invalid TOML: values nested too deeply") from None
+    except ValueError as error:  # an integer longer than Python converts (sys.get_int_max_str_digits)
+        raise ConfigError(f"{path}: invalid TOML: {str(error).split(':')[0]}") from None
 
 
 def _toml_module() -> ModuleType:

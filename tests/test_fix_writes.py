@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from domlint import autofix, cli, engine
+from domlint import autofix, engine, paths
 
 from .test_fix import MESSY, MESSY_FIXED, run
 
@@ -71,7 +71,7 @@ def test_fix_never_writes_through_a_walked_link_out_of_the_folder(tmp_path: Path
     def walk(*_arguments: Any) -> Iterator[str]:
         yield from walked
 
-    monkeypatch.setattr(cli, "_walk", walk)
+    monkeypatch.setattr(paths, "files_under", walk)
     report = plain_report(outside).replace(str(outside), walked[1]).replace("1 file, ", "2 files, ")
     code, out, err = run("check", "--fix", str(tmp_path / "tree"))
     assert err == (

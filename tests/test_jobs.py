@@ -43,7 +43,7 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "group1" / "broken.xml").write_text("<domain><os>\n", encoding="utf-8")
     # Paths a run reports on standard error and goes on: a pipe and a dangling link in the walk.
     os.mkfifo(root / "group2" / "pipe.xml")
-    (root / "group0" / "dangling.xml").symlink_to(root / "nowhere.xml")
+    (root / "group0" / "dangling.xml").symlink_to("nowhere.xml")  # relative: it stays in the tree when copied
     return root
 
 
