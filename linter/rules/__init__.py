@@ -26,7 +26,8 @@ class Finding:
     """What a rule found: the node at fault and what to say about it.
 
     `attribute` narrows the position to one attribute of `element`; `text` to its text.
-    `severity` overrides the rule's default where the driver makes the difference.
+    `severity` overrides the rule's for this one finding (a severity that depends on the driver
+    is declared once, with the rule: `severity_by_driver`).
     """
 
     element: etree._Element
@@ -39,7 +40,7 @@ class Finding:
 
 
 class Rule(NamedTuple):
-    """A rule as the registry holds it (a named tuple: 78 of them are made at every start, and a
+    """A rule as the registry holds it (a named tuple: 81 of them are made at every start, and a
     dataclass would cost more to define than all of them to make).
 
     `docstring` is the documentation as written, indented; `doc` is the same, cleaned for display.
