@@ -409,14 +409,14 @@ def _unbootable_hostdev(hostdev: etree._Element) -> str | None:
 def _virtiofs_off_pci(context: Context, filesystem: etree._Element) -> str | None:
     """The bus of a virtiofs `<filesystem>` that is not on PCI, or None: its `<address type>`,
     else CCW on s390 guests (where QEMU's virtio devices go when no address is given)."""
-    driver = filesystem.find("driver")
     if versions.before(context.libvirt_version, versions.VIRTIOFS_BOOT_PCI_CHECK):
         return None
+    driver = filesystem.find("driver")
     if driver is None or driver.get("type") != "virtiofs":
         return None  # not virtiofs: filesystem-boot-order-requires-virtiofs reports it
     address = filesystem.find("address")
-    bus = address.get("type") if address is not None else ("ccw" if arch(context) in ("s390", "s390x") else "pci")
-    return None if bus == "pci" else bus or "no address type"
+    bus = (address.get("type") if address is not None else None) or ("ccw" if arch(context) in ("s390", "s390x") else "pci")
+    return None if bus == "pci" else bus
 
 
 @rule(
