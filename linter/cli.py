@@ -19,7 +19,7 @@ from .paths import Links, NotARegularFile, PathProblem, Walk, XmlFiles, inputs, 
 from .progress import Progress
 from .grammar import schema_path
 from .xmlfeatures import MAX_DOCUMENT_BYTES
-from .rules import ALL_DRIVERS, REGISTRY, drivers_label, lookup
+from .rules import ALL_DRIVERS, REGISTRY, drivers_label, lookup, severity_label
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 DRIVERS = sorted(ALL_DRIVERS)
@@ -371,7 +371,7 @@ def rule_command(name_or_code: str) -> None:
     found = lookup(name_or_code)
     if found is None:
         raise click.BadParameter(f"no rule is named or coded '{name_or_code}' (see 'domlint rules')", param_hint="NAME|CODE")
-    click.echo(f"{found.code} {found.name} ({found.severity.value}; drivers: {drivers_label(found)})\n\n{found.summary}\n\n{found.doc}")
+    click.echo(f"{found.code} {found.name} ({severity_label(found)}; drivers: {drivers_label(found)})\n\n{found.summary}\n\n{found.doc}")
 
 
 @main.command("rules")
@@ -383,13 +383,20 @@ def rules_command(output_format: str) -> None:
         import json
 
         records = [
-            {"code": r.code, "name": r.name, "severity": r.severity.value, "drivers": sorted(r.drivers), "summary": r.summary}
+            {
+                "code": r.code,
+                "name": r.name,
+                "severity": r.severity.value,
+                "severity_by_driver": {driver: severity.value for driver, severity in sorted(r.severity_by_driver.items())},
+                "drivers": sorted(r.drivers),
+                "summary": r.summary,
+            }
             for r in rules
         ]
         click.echo(json.dumps(records, indent=2))
         return
     for r in rules:
-        click.echo(f"{r.code}  {r.name:<28} {r.severity.value:<8} {r.summary}")
+        click.echo(f"{r.code}  {r.name:<28} {severity_label(r):<8} {r.summary}")
 
 
 @main.command()

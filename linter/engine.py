@@ -197,7 +197,7 @@ def _context(document: Document, options: Options, os: etree._Element | None | b
 def _run_rules(document: Document, context: Context) -> Iterable[Diagnostic]:
     for rule in triggers.rules_for(context):  # the rules that apply and can find something here
         for finding in rule.check(context):
-            yield _from_finding(document, rule, finding)
+            yield _from_finding(document, rule, finding, context.driver)
 
 
 def _span(document: Document, element: etree._Element, attribute: str | None, text: bool) -> Span:
@@ -208,9 +208,10 @@ def _span(document: Document, element: etree._Element, attribute: str | None, te
     return document.element_span(element)
 
 
-def _from_finding(document: Document, rule: Rule, finding: Finding) -> Diagnostic:
+def _from_finding(document: Document, rule: Rule, finding: Finding, driver: str | None) -> Diagnostic:
     span = _span(document, finding.element, finding.attribute, finding.text)
-    return _diagnostic(rule, document.path, span, finding.message, finding.help, finding.severity, finding.fix)
+    severity = finding.severity or rule.severity_for(driver)
+    return _diagnostic(rule, document.path, span, finding.message, finding.help, severity, finding.fix)
 
 
 def _from_issue(document: Document, issue: schema.Issue) -> Diagnostic:

@@ -505,6 +505,16 @@ class Interpreter:
     def _why_not(self, node: etree._Element, what: str, chosen: _Alternative, other: _Alternative) -> str:
         parent = f"<{_display(node)}>"
         children = [c for c in node if isinstance(c.tag, str)]
+        # A child that tells the alternatives apart (<os><type>) with a value the other one refuses:
+        # say which value `what` needs (<init> wants <type>exe</type>, whatever the siblings are).
+        for child in children:
+            key = _element_key(child)
+            theirs = other.element_item(key)
+            if key in _discriminators([chosen, other]) and theirs is not None and self.element(child, theirs.pattern):
+                values = [option for alternative in expand(theirs.pattern.content) for option in alternative.text]
+                if values:
+                    found = (child.text or "").strip()
+                    return f"{what} is allowed in {parent} only when <{_display(child)}> is {describe(values)}, not '{found}'"
         for child in children:
             key = _element_key(child)
             mine, theirs = chosen.element_item(key), other.element_item(key)

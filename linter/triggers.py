@@ -15,7 +15,7 @@ Markers, computed once per document from the tree (never from a rule):
 - `os@firmware`: `<os>` has a `firmware` attribute;
 - `type=VALUE`: the OS type (`<os><type>` text, as rules read it) is VALUE; `arch=VALUE`: the
   `arch` attribute of that `<type>` is VALUE;
-- `no-os`: a `<domain>` without `<os>`;
+- `no-os`: a `<domain>` without `<os>`; `no-domain-type`: a `<domain>` without a `type` attribute;
 - `libvirt-version`: a target libvirt version is given (`--libvirt-version`);
 - `device-boot`: some device may have a `<boot>` child (the text has more "<boot" that do not
   begin "<bootloader" than `<os>` has `<boot>` and `<bootmenu>` children).
@@ -100,8 +100,11 @@ TRIGGERS: dict[str, tuple[str, ...] | Callable[[str | None], tuple[str, ...]]] =
     "acpi-requires-uefi": ("arch=aarch64",),
     "acpi-table-duplicate-type": ("os:acpi",),
     "acpi-table-type-unsupported": ("os:acpi",),
+    "bios-firmware-loader-mismatch": _LOADER,
+    "acpi-unsupported-machine": ("arch=s390x", "arch=s390"),
     # Hypervisors (rules/hypervisor.py).
     "os-type-required": ("no-os",),
+    "domain-type-required": ("no-domain-type",),
     "os-type-unsupported-by-driver": lambda driver: _types_not_run_by(driver),
     "linux-os-type-requires-xen": ("type=linux",),
     "firmware-autoselect-unsupported": ("os@firmware",),
@@ -205,6 +208,8 @@ def markers(context: Context) -> tuple[str, ...]:
     if domain is not None:
         if os is None:
             found.append("no-os")
+        if domain.get("type") is None:
+            found.append("no-domain-type")
         text = context.document.text
         boots = text.count("<boot")
         loaders = text.count("<bootloader") if boots else 0

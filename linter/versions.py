@@ -68,6 +68,15 @@ STATELESS_NO_CHECKS = DroppedCheck("loader", "stateless", dropped=(12, 1, 0))
 # matching change. Assumed 11.8.0: the rules that make these checks are silent for older targets.
 READ_WRITE_LOADER_CHECKS: Version = (11, 8, 0)
 
+# "machine type '%s' does not support ACPI" (<acpi/> on a machine without it, s390-ccw-virtio):
+# not in 9.0.0 (its QEMU driver lacks the message); libvirt 10.0 (Ubuntu 24.04) refuses it, as
+# projects reported when they moved to it (karmab/kcli#793). Assumed 10.0.0.
+MACHINE_ACPI_CHECK: Version = (10, 0, 0)
+
+# "setting virtiofs boot order is supported only with PCI bus" (virtiofs on CCW): not in 9.0.0;
+# libvirt's s390x tests (autotest/tp-libvirt#5629, May 2024) expect it from 10.4. Assumed 10.4.0.
+VIRTIOFS_BOOT_PCI_CHECK: Version = (10, 4, 0)
+
 
 @cache
 def attribute_since(element: str, attribute: str) -> Version:

@@ -194,7 +194,7 @@ def test_rules_json_lists_every_rule() -> None:
     assert code == 0
     names = {r["name"] for r in records}
     assert {"loader-requires-hvm", "useserial-requires-serial", "reboot-timeout-range", "bootmenu-timeout-range"} <= names
-    assert all(set(r) == {"code", "name", "severity", "drivers", "summary"} for r in records)
+    assert all(set(r) == {"code", "name", "severity", "severity_by_driver", "drivers", "summary"} for r in records)
 
 
 def test_installed_console_script_runs() -> None:

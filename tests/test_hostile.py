@@ -109,7 +109,7 @@ CASES = {
     "whitespace-only": (b"  \n\t\n", 1, ["xml-syntax"]),
     "bom-then-nothing": (codecs.BOM_UTF8, 1, ["xml-syntax"]),
     "xinclude": (
-        b"<domain xmlns:xi='http://www.w3.org/2001/XInclude'><name>v</name><os><type>hvm</type></os>"
+        b"<domain type='kvm' xmlns:xi='http://www.w3.org/2001/XInclude'><name>v</name><os><type>hvm</type></os>"
         b"<xi:include href='MARKERFILE' parse='text'/></domain>",
         0,
         ["xml-feature-ignored"],
@@ -133,9 +133,9 @@ def test_hostile_document(tmp_path: Path, name: str) -> None:
     [
         "<!DOCTYPE domain [<!ENTITY x SYSTEM 'file://{marker}'>]><domain><name>&x;</name></domain>",
         "<!DOCTYPE domain [<!ENTITY x SYSTEM 'http://127.0.0.1:{port}/x'>]><domain><name>&x;</name></domain>",
-        "<!DOCTYPE domain SYSTEM 'http://127.0.0.1:{port}/domain.dtd'><domain><name>v</name><os><type>hvm</type></os></domain>",
+        "<!DOCTYPE domain SYSTEM 'http://127.0.0.1:{port}/domain.dtd'><domain type='kvm'><name>v</name><os><type>hvm</type></os></domain>",
         "<!DOCTYPE domain [<!ENTITY % p SYSTEM 'http://127.0.0.1:{port}/p.ent'> %p;]>"
-        "<domain><name>v</name><os><type>hvm</type></os></domain>",
+        "<domain type='kvm'><name>v</name><os><type>hvm</type></os></domain>",
     ],
     ids=["external-entity-file", "external-entity-url", "external-dtd", "parameter-entity"],
 )

@@ -124,7 +124,7 @@ def test_a_rule_without_triggers_always_runs() -> None:
 
 def test_triggers_name_known_markers() -> None:
     known = re.compile(
-        r"os:[a-z_]+(\*2)?|os:boot!hd|os@firmware|type=[a-z]+|arch=[a-z0-9_]+|no-os|libvirt-version|device-boot|domain:(bootloader|sysinfo)"
+        r"os:[a-z_]+(\*2)?|os:boot!hd|os@firmware|type=[a-z]+|arch=[a-z0-9_]+|no-os|no-domain-type|libvirt-version|device-boot|domain:(bootloader|sysinfo)"
     )
     for name, given in triggers.TRIGGERS.items():
         for marker in given(None) + given("qemu") + given("lxc") if callable(given) else given:

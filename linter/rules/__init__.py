@@ -9,7 +9,7 @@ name, severity and position. Document-level checks (XML syntax, grammar) are dec
 from __future__ import annotations
 
 from typing import Callable, NamedTuple
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 from lxml import etree
 
@@ -26,7 +26,8 @@ class Finding:
     """What a rule found: the node at fault and what to say about it.
 
     `attribute` narrows the position to one attribute of `element`; `text` to its text.
-    `severity` overrides the rule's default where the driver makes the difference.
+    `severity` overrides the rule's for this one finding (a severity that depends on the driver
+    is declared once, with the rule: `severity_by_driver`).
     """
 
     element: etree._Element
@@ -39,10 +40,12 @@ class Finding:
 
 
 class Rule(NamedTuple):
-    """A rule as the registry holds it (a named tuple: 78 of them are made at every start, and a
+    """A rule as the registry holds it (a named tuple: 81 of them are made at every start, and a
     dataclass would cost more to define than all of them to make).
 
     `docstring` is the documentation as written, indented; `doc` is the same, cleaned for display.
+    `severity_by_driver` rates the rule differently on the drivers it names (QEMU refuses what
+    the others accept and ignore, say); `severity` holds for every other driver and for none.
     """
 
     code: str
@@ -53,12 +56,17 @@ class Rule(NamedTuple):
     drivers: frozenset[str] = ALL_DRIVERS
     needs_domain: bool = True
     check: Callable[[Context], Iterable[Finding]] | None = None
+    severity_by_driver: Mapping[str, Severity] = {}
 
     @property
     def doc(self) -> str:
         import inspect  # already loaded by click: cleaning costs only when a rule's docs are shown
 
         return inspect.cleandoc(self.docstring)
+
+    def severity_for(self, driver: str | None) -> Severity:
+        """The severity of this rule's findings on `driver` (None: the driver is unknown)."""
+        return self.severity_by_driver.get(driver or "", self.severity)
 
 
 class Context:
@@ -129,6 +137,7 @@ def rule(
     summary: str,
     drivers: Iterable[str] = ALL_DRIVERS,
     needs_domain: bool = True,
+    severity_by_driver: Mapping[str, Severity] | None = None,
 ) -> Callable[[Callable[[Context], Iterator[Finding]]], Callable[[Context], Iterator[Finding]]]:
     """Register a check function; its docstring is the rule's documentation."""
 
@@ -143,6 +152,7 @@ def rule(
                 drivers=frozenset(drivers),
                 needs_domain=needs_domain,
                 check=check,
+                severity_by_driver=dict(severity_by_driver or {}),
             )
         )
         return check
@@ -158,6 +168,17 @@ def drivers_label(checked: Rule) -> str:
     if len(missing) < len(checked.drivers):
         return "all but " + ", ".join(sorted(missing))
     return ", ".join(sorted(checked.drivers))
+
+
+def severity_label(checked: Rule) -> str:
+    """The rule's severity in words, per driver where it differs: "error on qemu, warning elsewhere"."""
+    if not checked.severity_by_driver:
+        return checked.severity.value
+    by_severity: dict[Severity, list[str]] = {}
+    for driver, severity in sorted(checked.severity_by_driver.items()):
+        by_severity.setdefault(severity, []).append(driver)
+    parts = [f"{severity.value} on {', '.join(drivers)}" for severity, drivers in by_severity.items()]
+    return ", ".join(parts) + f", {checked.severity.value} elsewhere"
 
 
 def lookup(name_or_code: str) -> Rule | None:

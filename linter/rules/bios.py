@@ -27,7 +27,8 @@ def _has_serial_port(context: Context) -> bool:
 @rule(
     code="OS101",
     name="useserial-requires-serial",
-    severity=Severity.ERROR,
+    severity=Severity.WARNING,
+    severity_by_driver={"qemu": Severity.ERROR},
     summary="BIOS serial output (useserial='yes') without a serial port.",
 )
 def useserial_requires_serial(context: Context) -> Iterator[Finding]:
@@ -69,7 +70,6 @@ def useserial_requires_serial(context: Context) -> Iterator[Finding]:
                 "BIOS serial output (useserial='yes') needs a serial port, but the domain has no <serial> device and no serial <console>",
                 attribute="useserial",
                 help="add <serial type='pty'><target port='0'/></serial> to <devices>, or remove useserial",
-                severity=facts.refused_by_qemu_only(context),
             )
 
 
@@ -182,11 +182,6 @@ def _bios_attribute(context: Context, name: str) -> etree._Element | None:
     return bios if bios is not None and bios.get(name) is not None else None
 
 
-def _uefi_label(context: Context) -> str:
-    """What makes the guest UEFI, for a message (see facts.uses_uefi)."""
-    return "firmware='efi'" if facts.firmware(context) == "efi" else "a pflash loader"
-
-
 @rule(
     code="OS103",
     name="useserial-requires-x86",
@@ -247,11 +242,12 @@ def useserial_requires_x86(context: Context) -> Iterator[Finding]:
     needs_domain=False,
 )
 def reboot_timeout_with_uefi(context: Context) -> Iterator[Finding]:
-    """`<bios rebootTimeout=...>` when the firmware is UEFI (`firmware='efi'` or a pflash loader).
+    """`<bios rebootTimeout=...>` when the firmware is UEFI (`firmware='efi'`, a pflash loader, or a loader with a `<varstore>`).
 
     ## What it catches
-    A reboot timeout on a QEMU/KVM guest that boots UEFI: `<os firmware='efi'>` or a
-    `<loader type='pflash'>`.
+    A reboot timeout on a QEMU/KVM guest that boots UEFI: `<os firmware='efi'>`, a
+    `<loader type='pflash'>`, or a `<loader>` with a `<varstore>` (libvirt 12.1's uefi-vars
+    firmware).
 
     ## Why it matters
     The reboot timeout is a SeaBIOS setting. libvirt's documentation says it "doesn't make
@@ -277,10 +273,11 @@ def reboot_timeout_with_uefi(context: Context) -> Iterator[Finding]:
     formatdomain, "Guest firmware" (rebootTimeout, since 0.10.2); `qemuBuildBootCommandLine`.
     """
     bios = _bios_attribute(context, "rebootTimeout")
-    if bios is not None and facts.uses_uefi(context):
+    marker = facts.uefi_marker(context)
+    if bios is not None and marker is not None:
         yield Finding(
             bios,
-            f"rebootTimeout is a BIOS setting and has no effect with UEFI firmware ({_uefi_label(context)})",
+            f"rebootTimeout is a BIOS setting and has no effect with UEFI firmware ({marker.label})",
             attribute="rebootTimeout",
             help="remove rebootTimeout, or boot a BIOS firmware if the guest must reboot after a failed boot",
             fix=fixes.single("remove the ignored rebootTimeout", fixes.delete_attribute(context.document, bios, "rebootTimeout")),
@@ -296,12 +293,13 @@ def reboot_timeout_with_uefi(context: Context) -> Iterator[Finding]:
     needs_domain=False,
 )
 def useserial_with_uefi(context: Context) -> Iterator[Finding]:
-    """`<bios useserial='yes'/>` when the firmware is UEFI (`firmware='efi'` or a pflash loader).
+    """`<bios useserial='yes'/>` when the firmware is UEFI (`firmware='efi'`, a pflash loader, or a loader with a `<varstore>`).
 
     ## What it catches
     BIOS serial output asked for on an x86 QEMU/KVM guest that boots UEFI: `<os
-    firmware='efi'>` or a `<loader type='pflash'>`. (On other architectures
-    useserial-requires-x86 reports the attribute as an error.)
+    firmware='efi'>`, a `<loader type='pflash'>`, or a `<loader>` with a `<varstore>`. (On
+    other architectures useserial-requires-x86 reports the attribute as an error.) The help
+    suggests a `<serial>` console only when the domain has none.
 
     ## Why it matters
     `useserial` turns on SeaBIOS's Serial Graphics Adapter. libvirt accepts it with UEFI and
@@ -329,16 +327,19 @@ def useserial_with_uefi(context: Context) -> Iterator[Finding]:
     formatdomain, "Guest firmware" (useserial, since 0.9.4); `qemuBuildMachineCommandLine`.
     """
     bios = _bios_attribute(context, "useserial")
+    marker = facts.uefi_marker(context)
     if (
         bios is not None
         and bios.get("useserial") == "yes"
-        and facts.uses_uefi(context)
+        and marker is not None
         and facts.arch(context) in facts.X86  # elsewhere useserial-requires-x86 reports the error
     ):
         yield Finding(
             bios,
-            f"useserial='yes' turns on the BIOS Serial Graphics Adapter, which UEFI firmware ({_uefi_label(context)}) does not use",
+            f"useserial='yes' turns on the BIOS Serial Graphics Adapter, which UEFI firmware ({marker.label}) does not use",
             attribute="useserial",
-            help="remove useserial and give the guest a <serial> console",
+            help="remove useserial; the firmware writes to the guest's serial console by itself"
+            if _has_serial_port(context)
+            else "remove useserial and give the guest a <serial> console",
             fix=fixes.single("remove the unused useserial", fixes.delete_attribute(context.document, bios, "useserial")),
         )

@@ -14,7 +14,7 @@ from collections.abc import Hashable, Iterable, Iterator
 from lxml import etree
 
 from ..diagnostics import Severity
-from .. import fixes
+from .. import fixes, versions
 from . import ALL_DRIVERS, Context, Finding, rule
 from .facts import X86, arch
 from .ranges import out_of_range
@@ -407,25 +407,41 @@ def _unbootable_hostdev(hostdev: etree._Element) -> str | None:
     return None
 
 
+def _virtiofs_off_pci(context: Context, filesystem: etree._Element) -> str | None:
+    """The bus of a virtiofs `<filesystem>` that is not on PCI, or None: its `<address type>`,
+    else CCW on s390 guests (where QEMU's virtio devices go when no address is given)."""
+    if versions.before(context.libvirt_version, versions.VIRTIOFS_BOOT_PCI_CHECK):
+        return None
+    driver = filesystem.find("driver")
+    if driver is None or driver.get("type") != "virtiofs":
+        return None  # not virtiofs: filesystem-boot-order-requires-virtiofs reports it
+    address = filesystem.find("address")
+    bus = (address.get("type") if address is not None else None) or ("ccw" if arch(context) in ("s390", "s390x") else "pci")
+    return None if bus == "pci" else bus
+
+
 @rule(
     code="OS307",
     name="boot-order-unsupported-device",
     severity=Severity.ERROR,
-    summary="A <boot order> on a hostdev QEMU cannot boot from (vfio-pci or vfio-ap mdev, vhost-scsi).",
+    summary="A <boot order> on a device QEMU cannot boot from (vfio-pci or vfio-ap mdev, vhost-scsi, virtiofs off PCI).",
     drivers=("qemu",),
 )
 def boot_order_unsupported_device(context: Context) -> Iterator[Finding]:
-    """`<boot order>` on a mediated device of model vfio-pci or vfio-ap, or on a vhost-scsi host
-    device.
+    """`<boot order>` on a mediated device of model vfio-pci or vfio-ap, on a vhost-scsi host
+    device, or on a virtiofs filesystem that is not on a PCI bus.
 
     ## What it catches
     A `<hostdev mode='subsystem'>` with a `<boot order>` that is either `type='mdev'` with
     `model='vfio-pci'` or `model='vfio-ap'`, or `type='scsi_host'` (vhost-scsi). A vfio-ccw
-    mdev (an s390 DASD) can boot and is not flagged.
+    mdev (an s390 DASD) can boot and is not flagged. And a virtiofs `<filesystem>` with a
+    `<boot order>` on another bus than PCI: an `<address type='ccw'>`, or no address on an
+    s390x guest, whose virtio devices libvirt puts on the CCW bus.
 
     ## Why it matters
     The QEMU driver refuses the domain: "booting from assigned devices is not supported by
-    mediated devices of model vfio-pci" (likewise vfio-ap) or "... by vhost SCSI devices".
+    mediated devices of model vfio-pci" (likewise vfio-ap) or "... by vhost SCSI devices";
+    for virtiofs, "setting virtiofs boot order is supported only with PCI bus".
 
     ## Example
     ```xml
@@ -444,9 +460,10 @@ def boot_order_unsupported_device(context: Context) -> Iterator[Finding]:
     and give the boot order to the disk or NIC the guest really boots from.
 
     ## Reference
-    formatdomain, "Host device assignment" (`boot`); `qemuValidateDomainMdevDefVFIOPCI`,
-    `qemuValidateDomainMdevDefVFIOAP`, `qemuValidateDomainDeviceDefHostdev` (libvirt 9.0.0 and
-    newest).
+    formatdomain, "Host device assignment" (`boot`) and "Filesystems"; `qemuValidateDomainMdevDefVFIOPCI`,
+    `qemuValidateDomainMdevDefVFIOAP`, `qemuValidateDomainDeviceDefHostdev`,
+    `qemuValidateDomainDeviceDefFS` (libvirt 9.0.0 and newest; the virtiofs bus check only
+    since 10.4.0, assumed: with an older target (`--libvirt-version`) it is silent).
     """
     for entry in _ordered_boots(context):
         if entry.device.tag == "hostdev" and (what := _unbootable_hostdev(entry.device)):
@@ -454,6 +471,12 @@ def boot_order_unsupported_device(context: Context) -> Iterator[Finding]:
                 entry.boot,
                 f"QEMU cannot boot from this <hostdev>: booting from assigned devices is not supported by {what}",
                 help="remove this <boot> and give the boot order to a disk or network interface",
+            )
+        elif entry.device.tag == "filesystem" and (bus := _virtiofs_off_pci(context, entry.device)):
+            yield Finding(
+                entry.boot,
+                f"setting virtiofs boot order is supported only with PCI bus, but this filesystem is on '{bus}'",
+                help="remove this <boot> and give the boot order to a disk or network interface, or put the filesystem on PCI",
             )
 
 
@@ -753,7 +776,8 @@ def qemu_bootloader(context: Context) -> Iterator[Finding]:
 
     ## What it catches
     A non-empty `<bootloader>` or `<bootloader_args>` in a domain of type `kvm` or `qemu`. An
-    empty `<bootloader/>` counts as absent, as it does for libvirt.
+    empty `<bootloader/>` counts as absent, as it does for libvirt. With both, one diagnostic
+    names both, at the first, as libvirt raises one error for them.
 
     ## Why it matters
     QEMU has no host bootloader: the guest boots through its firmware or a directly loaded
@@ -780,13 +804,15 @@ def qemu_bootloader(context: Context) -> Iterator[Finding]:
     formatdomain, "Host bootloader" (since 0.1.0); QEMU driver post-parse check (present in
     9.0.0 and newest).
     """
-    for tag in ("bootloader", "bootloader_args"):
-        if (node := _set_child(context, tag)) is not None:
-            yield Finding(
-                node,
-                f"<{tag}> is not supported by QEMU: a QEMU/KVM guest boots through its firmware or <os><kernel>",
-                help=f"remove <{tag}>; to boot a kernel from the host use <os><kernel> (and <initrd>, <cmdline>)",
-            )
+    found = [node for tag in ("bootloader", "bootloader_args") if (node := _set_child(context, tag)) is not None]
+    if found:  # libvirt raises one error for both, and so does domlint, at <bootloader> when it is set
+        named = " and ".join(f"<{node.tag}>" for node in found)
+        verb = "are" if len(found) > 1 else "is"
+        yield Finding(
+            found[0],
+            f"{named} {verb} not supported by QEMU: a QEMU/KVM guest boots through its firmware or <os><kernel>",
+            help=f"remove {named}; to boot a kernel from the host use <os><kernel> (and <initrd>, <cmdline>)",
+        )
 
 
 _DROPPED_WITH_BOOTLOADER = ("boot", "bootmenu", "bios")

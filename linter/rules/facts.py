@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from lxml import etree
 
-from ..diagnostics import Severity
 from . import Context
 
 X86 = ("x86_64", "i686")
+# Architectures whose QEMU machines have no SMBIOS tables (QEMU builds SMBIOS for x86, Arm,
+# LoongArch and RISC-V only): s390 (CCW) and POWER guests describe themselves otherwise.
+NO_SMBIOS = ("s390", "s390x", "ppc", "ppc64", "ppc64le")
 # Drivers whose default architecture is i686 when `<type arch>` is absent (libvirt docs:
 # "For test, ESX and VMWare ... i686 arch will always be chosen"); the others use the host's,
 # which domlint assumes to be x86_64 (libvirt's own QEMU tests assume the same).
@@ -50,10 +54,32 @@ def firmware(context: Context) -> str | None:
     return context.os.get("firmware") if context.os is not None else None
 
 
-def uses_uefi(context: Context) -> bool:
-    """UEFI firmware: autoselected (`firmware='efi'`) or a pflash loader (libvirt's old-style UEFI)."""
+class UefiMarker(NamedTuple):
+    """What makes a guest boot UEFI: the element (and attribute) to point at, and its name in messages."""
+
+    element: etree._Element
+    attribute: str | None
+    label: str
+
+
+def uefi_marker(context: Context) -> UefiMarker | None:
+    """The one test of "boots UEFI" every rule shares, as libvirt makes it: autoselected UEFI
+    (`firmware='efi'`), a pflash loader (old-style UEFI), or a loader with a `<varstore>`
+    (12.1's uefi-vars firmware, whose loader is a ROM); None for anything else."""
+    if firmware(context) == "efi":
+        return UefiMarker(context.os, "firmware", "firmware='efi'")
     node = loader(context)
-    return firmware(context) == "efi" or (node is not None and node.get("type") == "pflash")
+    if node is None:
+        return None
+    if node.get("type") == "pflash":
+        return UefiMarker(node, "type", "a pflash loader")
+    varstore = context.os_child("varstore")
+    return UefiMarker(varstore, None, "a loader with a <varstore>") if varstore is not None else None
+
+
+def uses_uefi(context: Context) -> bool:
+    """Whether the guest boots UEFI firmware (see uefi_marker)."""
+    return uefi_marker(context) is not None
 
 
 def firmware_features(context: Context) -> dict[str, str]:
@@ -81,9 +107,3 @@ def os_child_with_value(context: Context, tag: str) -> etree._Element | None:
     if node is None or not "".join(node.itertext()):
         return None
     return node
-
-
-def refused_by_qemu_only(context: Context) -> Severity:
-    """For checks the QEMU driver enforces and the others let pass: an error on QEMU, where the
-    domain is refused, and a warning elsewhere, where the setting silently does nothing."""
-    return Severity.ERROR if context.driver == "qemu" else Severity.WARNING

@@ -105,9 +105,12 @@ def loader_requires_hvm(context: Context) -> Iterator[Finding]:
 
     ## Why it matters
     The loader is the firmware (BIOS or UEFI) of a fully virtualised guest. libvirt's schema
-    allows it only with `<type>hvm</type>`; for other OS types libvirt's parser ignores or
-    drops it, so the file does not do what it says. A loader on an hvm guest is fine for
-    every hypervisor (Xen's hvmloader, QEMU/KVM firmware, bhyve's UEFI ROM).
+    allows it only with `<type>hvm</type>`. On a Xen paravirtualised guest (`xen`, `linux`,
+    `xenpvh`) libvirt's parser keeps the loader (a path without a type, so a ROM loader), but
+    the libxl driver uses a loader only for HVM guests, so it has no effect; for a container
+    (`exe`) the parser drops it. Either way the file does not do what it says. A loader on an
+    hvm guest is fine for every hypervisor (Xen's hvmloader, QEMU/KVM firmware, bhyve's UEFI
+    ROM).
 
     ## Example
     ```xml
@@ -128,7 +131,8 @@ def loader_requires_hvm(context: Context) -> Iterator[Finding]:
 
     ## Reference
     formatdomain, "Operating system booting" (BIOS bootloader / Guest firmware); libvirt's
-    domain schema (`osxen` has no loader) since 0.1.0.
+    domain schema (`osxen` has no loader) since 0.1.0; `libxlMakeDomBuildInfo` (the loader
+    is read in the HVM branch only).
     """
     os_type = context.os_type
     if context.os is None or os_type not in NOT_FULLY_VIRTUALISED:
@@ -211,7 +215,8 @@ def enrolled_keys_requires_secure_boot(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS203",
     name="firmware-features-require-autoselect",
-    severity=Severity.ERROR,
+    severity=Severity.WARNING,
+    severity_by_driver={"qemu": Severity.ERROR},
     summary="<firmware> features without firmware autoselection (no <os firmware=...>).",
     needs_domain=False,
 )
@@ -263,7 +268,6 @@ def firmware_features_require_autoselect(context: Context) -> Iterator[Finding]:
                 firmware,
                 "<firmware> features need firmware autoselection, but <os> has no firmware attribute",
                 help="add firmware='efi' to <os>, or remove <firmware> when the loader is given by path",
-                severity=facts.refused_by_qemu_only(context),
             )
 
 
@@ -1101,16 +1105,6 @@ def _acpi_feature(context: Context) -> etree._Element | None:
     return context.domain.find("features/acpi") if context.domain is not None else None
 
 
-def _uefi_marker(context: Context) -> tuple[etree._Element, str] | None:
-    """What makes the guest UEFI for libvirt: `<os firmware='efi'>` or `<loader type='pflash'>`."""
-    if facts.firmware(context) == "efi":
-        return context.os, "firmware"
-    loader = facts.loader(context)
-    if loader is not None and loader.get("type") == "pflash":
-        return loader, "type"
-    return None
-
-
 @rule(
     code="OS219",
     name="uefi-requires-acpi",
@@ -1119,11 +1113,13 @@ def _uefi_marker(context: Context) -> tuple[etree._Element, str] | None:
     drivers=("qemu",),
 )
 def uefi_requires_acpi(context: Context) -> Iterator[Finding]:
-    """UEFI (`firmware='efi'` or a pflash loader) on x86 without ACPI.
+    """UEFI (`firmware='efi'`, a pflash loader, or a loader with a `<varstore>`) on x86 without ACPI.
 
     ## What it catches
-    An x86 (i686 or x86_64) QEMU/KVM guest with `<os firmware='efi'>` or `<loader
-    type='pflash'>` and no `<acpi/>` in `<features>`. A ROM loader without ACPI is fine.
+    An x86 (i686 or x86_64) QEMU/KVM guest that boots UEFI, as libvirt tells it: `<os
+    firmware='efi'>`, a `<loader type='pflash'>`, or a `<loader>` with a `<varstore>` (the
+    uefi-vars firmware of libvirt 12.1), and no `<acpi/>` in `<features>`. A ROM loader
+    without a varstore and without ACPI is fine.
 
     ## Why it matters
     OVMF needs ACPI on x86. The QEMU driver refuses the domain: "UEFI requires ACPI on this
@@ -1151,13 +1147,12 @@ def uefi_requires_acpi(context: Context) -> Iterator[Finding]:
     """
     if _hvm_os(context) is None or facts.arch(context) not in facts.X86 or _acpi_feature(context) is not None:
         return
-    marker = _uefi_marker(context)
+    marker = facts.uefi_marker(context)
     if marker is not None:
-        element, attribute = marker
         yield Finding(
-            element,
+            marker.element,
             f"UEFI requires ACPI on this architecture ('{facts.arch(context)}'), but <features> has no <acpi/>",
-            attribute=attribute,
+            attribute=marker.attribute,
             help="add <acpi/> to <features>",
         )
 
@@ -1170,11 +1165,14 @@ def uefi_requires_acpi(context: Context) -> Iterator[Finding]:
     drivers=("qemu",),
 )
 def acpi_requires_uefi(context: Context) -> Iterator[Finding]:
-    """`<features><acpi/>` on aarch64 without UEFI (`firmware='efi'` or a pflash loader).
+    """`<features><acpi/>` on aarch64 without UEFI (`firmware='efi'`, a pflash loader, or a loader with a `<varstore>`).
 
     ## What it catches
-    A QEMU/KVM guest with `<type arch='aarch64'>`, ACPI on, and neither firmware
-    autoselection for UEFI nor a pflash loader.
+    A QEMU/KVM guest with `<type arch='aarch64'>`, ACPI on, and no UEFI firmware as libvirt
+    tells it: no firmware autoselection for UEFI, no pflash loader, and no loader with a
+    `<varstore>` (libvirt 12.1's uefi-vars firmware). A loader path without a `type` is a ROM
+    for libvirt, not UEFI: virt-install writes such loaders for aarch64, and the help then
+    says to add `type='pflash'`.
 
     ## Why it matters
     On aarch64, ACPI tables reach the guest only through UEFI firmware. The QEMU driver refuses
@@ -1203,12 +1201,19 @@ def acpi_requires_uefi(context: Context) -> Iterator[Finding]:
     oracle here has no aarch64 QEMU).
     """
     acpi = _acpi_feature(context)
-    if acpi is not None and _hvm_os(context) is not None and facts.arch(context) == "aarch64" and _uefi_marker(context) is None:
-        yield Finding(
-            acpi,
-            "ACPI requires UEFI on this architecture ('aarch64'), but the guest has neither firmware='efi' nor a pflash loader",
-            help="use <os firmware='efi'>, or remove <acpi/> from <features>",
-        )
+    if acpi is None or _hvm_os(context) is None or facts.arch(context) != "aarch64" or facts.uses_uefi(context):
+        return
+    loader = facts.loader(context)
+    if loader is not None and loader.get("type") is None and _content(loader):
+        help = "add type='pflash' to <loader>: a loader path without a type is a ROM, not UEFI (or remove <acpi/>)"
+    else:
+        help = "use <os firmware='efi'>, or remove <acpi/> from <features>"
+    yield Finding(
+        acpi,
+        "ACPI requires UEFI on this architecture ('aarch64'), but the guest boots no UEFI firmware "
+        "(no firmware='efi', pflash loader or loader with a <varstore>)",
+        help=help,
+    )
 
 
 @rule(
@@ -1316,3 +1321,122 @@ def acpi_table_type_unsupported(context: Context) -> Iterator[Finding]:
                 attribute="type",
                 help="split the file into one table per file and use type='raw' for each",
             )
+
+
+@rule(
+    code="OS223",
+    name="bios-firmware-loader-mismatch",
+    severity=Severity.ERROR,
+    summary="Autoselected BIOS firmware (firmware='bios') with a read/write (readonly='no') or stateful (stateless='no') loader.",
+    drivers=("qemu",),
+    needs_domain=False,
+)
+def bios_firmware_loader_mismatch(context: Context) -> Iterator[Finding]:
+    """`<os firmware='bios'>` with `<loader readonly='no'>` or `<loader stateless='no'>`.
+
+    ## What it catches
+    Firmware autoselection asked for a BIOS, and the first `<loader>` asks for firmware that
+    is writable (`readonly='no'`) or that keeps state in NVRAM (`stateless='no'`). Since 9.2.0
+    these loader attributes are filters for the selection.
+
+    ## Why it matters
+    No BIOS build is read/write or keeps NVRAM, so the selection finds nothing and the QEMU
+    driver refuses the domain: "Unable to find 'bios' firmware that is compatible with the
+    current configuration" (for `readonly='no'` when the domain is defined, for
+    `stateless='no'` when it starts).
+
+    ## Example
+    ```xml
+    <os firmware='bios'>
+      <type arch='x86_64' machine='q35'>hvm</type>
+      <loader readonly='no'/>
+    </os>
+    ```
+
+    ## Use instead
+    ```xml
+    <os firmware='bios'>
+      <type arch='x86_64' machine='q35'>hvm</type>
+    </os>
+    ```
+    or `firmware='efi'` for UEFI firmware with a writable image or NVRAM.
+
+    ## Reference
+    formatdomain, "Guest firmware" (firmware, since 5.2.0; readonly; stateless, since 8.6.0);
+    `qemuFirmwareFillDomain` (src/qemu/qemu_firmware.c). Older targets (`--libvirt-version`)
+    refuse the same loaders with other messages, which other rules report:
+    loader-settings-with-autoselect before 9.2.0, stateless-no-requires-efi before 12.1.0, and
+    a writable ROM loader is rom-loader-read-write.
+    """
+    loader = facts.loader(context)
+    if _hvm_os(context) is None or loader is None or facts.firmware(context) != "bios":
+        return
+    target = context.libvirt_version
+    writable_rom = _is_rom(loader) and not versions.before(target, versions.READ_WRITE_LOADER_CHECKS)
+    unable = "Unable to find 'bios' firmware that is compatible with the current configuration"
+    if loader.get("readonly") == "no" and not writable_rom and not versions.before(target, versions.AUTOSELECT_LOADER_CHECKS.dropped):
+        yield Finding(
+            loader,
+            f"{unable}: no BIOS firmware is read/write (readonly='no')",
+            attribute="readonly",
+            help="remove readonly='no' to keep the BIOS, or use firmware='efi' for a writable UEFI image",
+        )
+    if loader.get("stateless") == "no" and not versions.before(target, versions.STATELESS_NO_CHECKS.dropped):
+        yield Finding(
+            loader,
+            f"{unable}: a BIOS keeps no NVRAM (stateless='no')",
+            attribute="stateless",
+            help="remove stateless='no' to keep the BIOS, or use firmware='efi' for UEFI firmware with NVRAM",
+        )
+
+
+@rule(
+    code="OS224",
+    name="acpi-unsupported-machine",
+    severity=Severity.ERROR,
+    summary="ACPI on an s390x guest, whose machine type (s390-ccw-virtio) has no ACPI.",
+    drivers=("qemu",),
+)
+def acpi_unsupported_machine(context: Context) -> Iterator[Finding]:
+    """`<features><acpi/>` on an s390 or s390x guest.
+
+    ## What it catches
+    A QEMU/KVM guest with `<type arch='s390x'>` (or `s390`) and ACPI on. Every QEMU machine
+    type of these architectures is an `s390-ccw-virtio` one (without a machine, libvirt picks
+    `s390-ccw-virtio`), and none has ACPI.
+
+    ## Why it matters
+    The QEMU driver refuses a domain that is defined new: "machine type 's390-ccw-virtio' does
+    not support ACPI". Older libvirt releases accepted the element and ignored it, so
+    templates that add `<acpi/>` everywhere fail on newer hosts.
+
+    ## Example
+    ```xml
+    <os>
+      <type arch='s390x' machine='s390-ccw-virtio'>hvm</type>
+    </os>
+    <features><acpi/></features>
+    ```
+
+    ## Use instead
+    ```xml
+    <os>
+      <type arch='s390x' machine='s390-ccw-virtio'>hvm</type>
+    </os>
+    ```
+
+    ## Reference
+    formatdomain, "Hypervisor features" (acpi); `qemuValidateDomainDef` (the machine's ACPI
+    support comes from QEMU's capabilities). Not in 9.0.0; refused by 10.0 (assumed 10.0.0: with
+    an older target, `--libvirt-version`, the rule is silent).
+    """
+    acpi = _acpi_feature(context)
+    if acpi is None or _hvm_os(context) is None or facts.arch(context) not in ("s390", "s390x"):
+        return
+    if versions.before(context.libvirt_version, versions.MACHINE_ACPI_CHECK):
+        return
+    yield Finding(
+        acpi,
+        f"machine type '{facts.machine(context) or 's390-ccw-virtio'}' does not support ACPI (s390 guests have none)",
+        help="remove <acpi/> from <features>",
+    )

@@ -85,6 +85,59 @@ def os_type_required(context: Context) -> Iterator[Finding]:
 
 
 @rule(
+    code="OS706",
+    name="domain-type-required",
+    severity=Severity.ERROR,
+    summary="A <domain> without the type attribute that names its hypervisor.",
+)
+def domain_type_required(context: Context) -> Iterator[Finding]:
+    """A `<domain>` start tag without `type`.
+
+    ## What it catches
+    `<domain>` with no `type` attribute (`kvm`, `qemu`, `xen`, `lxc`, ...), whatever the rest
+    of the domain says, a container's `<type>exe</type>` included.
+
+    ## Why it matters
+    libvirt refuses the domain on every driver: "missing domain type attribute". The type
+    names the hypervisor that runs the guest; libvirt does not guess it. Without it domlint
+    cannot tell the driver either, so driver-specific rules stay silent unless `--driver` is
+    given.
+
+    ## Example
+    ```xml
+    <domain>
+      <name>container</name>
+      <os>
+        <type>exe</type>
+        <init>/sbin/init</init>
+      </os>
+    </domain>
+    ```
+
+    ## Use instead
+    ```xml
+    <domain type='lxc'>
+      <name>container</name>
+      <os>
+        <type>exe</type>
+        <init>/sbin/init</init>
+      </os>
+    </domain>
+    ```
+
+    ## Reference
+    formatdomain, "Element and attribute overview" (type); `virDomainDefParseXML` (checked
+    with the live libvirt 9.0.0; unchanged in the newest release).
+    """
+    if context.domain is not None and context.domain.get("type") is None:
+        yield Finding(
+            context.domain,
+            "missing domain type attribute: <domain> must say which hypervisor runs it",
+            help="add type='kvm' (or qemu, xen, lxc, ...) to <domain>",
+        )
+
+
+@rule(
     code="OS702",
     name="os-type-unsupported-by-driver",
     severity=Severity.ERROR,

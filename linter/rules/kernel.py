@@ -24,7 +24,8 @@ def _reads_kernel_options(context: Context) -> bool:
 @rule(
     code="OS401",
     name="kernel-args-without-kernel",
-    severity=Severity.ERROR,
+    severity=Severity.WARNING,
+    severity_by_driver={"qemu": Severity.ERROR},
     summary="An <initrd> or <cmdline> for direct kernel boot without a <kernel>.",
     drivers=ALL_DRIVERS - {"ch"},
     needs_domain=False,
@@ -81,7 +82,6 @@ def kernel_args_without_kernel(context: Context) -> Iterator[Finding]:
     """
     if context.os_type != "hvm" or facts.os_child_with_value(context, "kernel") is not None:
         return
-    severity = facts.refused_by_qemu_only(context)
     for tag, what in (("initrd", "an initial ramdisk"), ("cmdline", "a kernel command line")):
         node = facts.os_child_with_value(context, tag)
         if node is not None:
@@ -89,7 +89,6 @@ def kernel_args_without_kernel(context: Context) -> Iterator[Finding]:
                 node,
                 f"<{tag}> gives {what} for direct kernel boot, but <os> has no <kernel> to boot",
                 help=f"add <kernel> with the path of the kernel image, or remove <{tag}>",
-                severity=severity,
             )
 
 

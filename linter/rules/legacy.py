@@ -275,7 +275,8 @@ def stateless_no_requires_efi(context: Context) -> Iterator[Finding]:
     ## Why it matters
     `stateless='no'` asks for firmware that keeps state in NVRAM, which a BIOS does not have.
     libvirt before 12.1.0 refuses the domain: "Only EFI firmware permits NVRAM". The newest
-    libvirt accepts it.
+    libvirt dropped this check, but its firmware selection finds no such BIOS when the QEMU
+    guest starts (bios-firmware-loader-mismatch reports that, without a target).
 
     ## Example
     With `--libvirt-version 9.0`:

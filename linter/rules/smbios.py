@@ -112,7 +112,8 @@ def _bios_date_ok(text: str) -> bool:
 @rule(
     code="OS601",
     name="smbios-sysinfo-missing",
-    severity=Severity.ERROR,
+    severity=Severity.WARNING,
+    severity_by_driver={"qemu": Severity.ERROR},
     summary="<smbios mode='sysinfo'/> without a <sysinfo type='smbios'> to take the values from.",
     drivers=ALL_DRIVERS - {"vmx"},
 )
@@ -166,7 +167,6 @@ def smbios_sysinfo_missing(context: Context) -> Iterator[Finding]:
         "<smbios mode='sysinfo'/> takes the SMBIOS values from <sysinfo type='smbios'>, but the domain has no such element",
         attribute="mode",
         help="add a <sysinfo type='smbios'> block to the domain, or use mode='emulate'",
-        severity=facts.refused_by_qemu_only(context),
     )
 
 
@@ -188,7 +188,8 @@ def sysinfo_unused(context: Context) -> Iterator[Finding]:
     QEMU passes the values to the guest only with `mode='sysinfo'`. Otherwise libvirt accepts
     and keeps the element but gives QEMU no `-smbios` option, so the guest sees QEMU's own
     (or the host's) values: serial numbers, asset tags and OEM strings the guest software
-    relies on are silently missing.
+    relies on are silently missing. On s390x and POWER guests, whose machines have no SMBIOS
+    tables at all, the help says to remove `<sysinfo>` rather than add `<smbios>`.
 
     ## Example
     ```xml
@@ -220,34 +221,38 @@ def sysinfo_unused(context: Context) -> Iterator[Finding]:
         return
     node = context.os.find("smbios")
     mode = node.get("mode") if node is not None else None
-    because = "<os> has no <smbios>" if mode is None else f"<smbios mode='{mode}'/> is not mode='sysinfo'"
+    guest_arch = facts.arch(context)
+    if guest_arch in facts.NO_SMBIOS:  # no <smbios> can help: the machine has no SMBIOS tables
+        because, help = f"'{guest_arch}' guests have no SMBIOS tables", "remove <sysinfo type='smbios'>"
+    else:
+        because = "<os> has no <smbios>" if mode is None else f"<smbios mode='{mode}'/> is not mode='sysinfo'"
+        help = "add <smbios mode='sysinfo'/> to <os> to pass these values to the guest, or remove <sysinfo>"
     for sysinfo in _smbios_sysinfos(context):
-        yield Finding(
-            sysinfo,
-            f"QEMU ignores <sysinfo type='smbios'> because {because}",
-            help="add <smbios mode='sysinfo'/> to <os> to pass these values to the guest, or remove <sysinfo>",
-        )
+        yield Finding(sysinfo, f"QEMU ignores <sysinfo type='smbios'> because {because}", help=help)
 
 
 @rule(
     code="OS603",
     name="sysinfo-uuid-mismatch",
     severity=Severity.ERROR,
-    summary="The sysinfo system uuid is not the domain's <uuid>, or is not a UUID.",
+    summary="The sysinfo system uuid is not the domain's <uuid> (or <hwuuid>), or is not a UUID.",
 )
 def sysinfo_uuid_mismatch(context: Context) -> Iterator[Finding]:
-    """A `<sysinfo type='smbios'><system><entry name='uuid'>` that differs from `<uuid>`.
+    """A `<sysinfo type='smbios'><system><entry name='uuid'>` that differs from `<uuid>` (or `<hwuuid>`).
 
     ## What it catches
     The SMBIOS system UUID of a sysinfo block that is not the same UUID as the domain's
-    `<uuid>`, or that is not a UUID at all. libvirt compares the parsed UUIDs, so case and
-    dashes do not matter (`C7A5FDBDEDAF...` equals `c7a5fdbd-edaf-...`). Without a `<uuid>`,
-    libvirt takes the sysinfo UUID as the domain's, which is fine.
+    `<uuid>`, or that is not a UUID at all. When the domain has a `<hwuuid>` (the UUID the
+    guest's hardware reports, newer libvirt), the sysinfo UUID is compared with it instead,
+    and may differ from `<uuid>`. libvirt compares the parsed UUIDs, so case and dashes do not
+    matter (`C7A5FDBDEDAF...` equals `c7a5fdbd-edaf-...`). Without a `<uuid>`, libvirt takes
+    the sysinfo UUID as the domain's, which is fine.
 
     ## Why it matters
-    libvirt refuses the domain: "UUID mismatch between <uuid> and <sysinfo>", or "malformed
-    <sysinfo> uuid element". The guest's SMBIOS UUID is the domain UUID; a second, different
-    one cannot be given.
+    libvirt refuses the domain: "UUID mismatch between <uuid> and <sysinfo>" ("UUID mismatch
+    between <hwuuid> and <sysinfo>" with a `<hwuuid>`), or "malformed <sysinfo> uuid element".
+    The guest's SMBIOS UUID is the domain UUID, or its hardware UUID; a second, different one
+    cannot be given.
 
     ## Example
     ```xml
@@ -267,10 +272,15 @@ def sysinfo_uuid_mismatch(context: Context) -> Iterator[Finding]:
     or leave the uuid entry out: libvirt fills it in from `<uuid>`.
 
     ## Reference
-    formatdomain, "SMBIOS System Information"; `virSysinfoSystemParseXML`, in 9.0.0 and the
-    newest release.
+    formatdomain, "General metadata" (hwuuid, since 11.8.0, assumed: domlint's grammar dates
+    it) and "SMBIOS System Information"; `virSysinfoSystemParseXML`, in 9.0.0 and the newest
+    release.
     """
-    uuid_node = context.domain.find("uuid") if context.domain is not None else None
+    if context.domain is None:
+        return
+    # With a <hwuuid>, the hardware UUID is what SMBIOS reports, so the sysinfo one must equal it.
+    compared = "hwuuid" if context.domain.find("hwuuid") is not None else "uuid"
+    uuid_node = context.domain.find(compared)
     domain_text = _text(uuid_node) if uuid_node is not None else ""
     domain_uuid = _parse_uuid(domain_text) if domain_text else None
     if domain_uuid is None:
@@ -284,14 +294,14 @@ def sysinfo_uuid_mismatch(context: Context) -> Iterator[Finding]:
         if parsed is None:
             message = f"sysinfo system uuid '{value}' is not a UUID"
         elif parsed != domain_uuid:
-            message = f"sysinfo system uuid '{value}' differs from the domain <uuid> '{domain_text}'"
+            message = f"sysinfo system uuid '{value}' differs from the domain <{compared}> '{domain_text}'"
         else:
             continue
         yield Finding(
             entry,
             message,
             text=True,
-            help="use the domain's <uuid> here, or remove the uuid entry (libvirt fills it in)",
+            help=f"use the domain's <{compared}> here, or remove the uuid entry (libvirt fills it in)",
         )
 
 
