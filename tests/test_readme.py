@@ -30,3 +30,4 @@ def test_readme_rule_table_is_the_registry() -> None:
         for r in sorted(REGISTRY.values(), key=lambda r: r.code)
     ]
     assert rows == expected
+    assert f"\n{len(REGISTRY)} rules: the grammar" in readme
