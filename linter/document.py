@@ -51,6 +51,14 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+# Without a byte-order mark, a UTF-16 or UTF-32 document shows its encoding by how "<?" (or "<") is
+# written: the XML specification's appendix F, which libxml2 follows (it reads UTF-32 from "<" alone).
+_BOMLESS = (
+    (b"<\0\0\0", "utf-32-le"),
+    (b"\0\0\0<", "utf-32-be"),
+    (b"<\0?\0", "utf-16-le"),
+    (b"\0<\0?", "utf-16-be"),
+)
 _DECLARED_ENCODING = Regex(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]*)["']""")
 
 # Markup that is not a start tag, and the "<" that opens one. The document is already known to be
@@ -163,10 +171,10 @@ def decode(data: bytes) -> tuple[str, str]:
 
     Returns the text and the codec that writes it back the same way (BOM included).
     """
-    if data[:1] == b"<" and not data.startswith(b"<?xml"):  # the usual case: no BOM, no declaration
+    if data[:1] == b"<" and data[1:2] != b"\0" and not data.startswith(b"<?xml"):  # the usual case: no BOM, no declaration
         return data.decode("utf-8", errors="replace"), "utf-8"
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
+    for start, encoding in _BOMS + _BOMLESS:
+        if data.startswith(start):
             return data.decode(encoding, errors="replace"), encoding
     declared = _DECLARED_ENCODING.match(data)
     encoding = declared.group(1).decode("ascii") if declared else "utf-8"

@@ -48,6 +48,8 @@ SEVERITIES = {
 }
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _HEADING = re.compile(r"#{1,6} +(.*?) *#*")
+# The declared names of UTF-16 and UTF-32 (libxml2 knows UCS-2 and UCS-4; Python's codecs do not).
+_WIDE_ENCODINGS = (("utf-16", ("utf-16", "utf16", "ucs-2", "ucs2")), ("utf-32", ("utf-32", "utf32", "ucs-4", "ucs4")))
 _DECLARED_ENCODING = re.compile(r"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]*)["']""")
 
 
@@ -143,13 +145,14 @@ def engine_bytes(text: str) -> bytes:
         text = text[1:]
     declared = _DECLARED_ENCODING.match(text)
     if declared:
-        name = declared.group(1).lower().replace("_", "-")
-        if name.startswith(("utf-16", "utf16", "utf-32", "utf32")):  # with a byte-order mark, which the engine reads first
-            return text.encode("utf-16" if "16" in name else "utf-32", errors="surrogatepass")
+        name = declared.group(1).lower().replace("_", "-").removeprefix("iso-10646-")
+        for codec, names in _WIDE_ENCODINGS:
+            if name.startswith(names):  # with a byte-order mark, which the engine reads first
+                return text.encode(codec, errors="surrogatepass")
         try:
             return text.encode(declared.group(1), errors="replace")
-        except LookupError:
-            pass  # the engine reports the unknown encoding
+        except (LookupError, UnicodeError):
+            pass  # not a codec that writes text (the engine reports what it cannot read)
     return text.encode("utf-8", errors="surrogatepass")
 
 
