@@ -10,6 +10,7 @@ The server keeps its own copy of each open document's text and applies edits wit
 breaks (\\r\\n, \\r, \\n), so its positions agree with the engine's for every character.
 Nothing here may stop the server: a malformed document is an `xml-syntax` diagnostic, and an
 exception in a handler is logged (standard error and window/logMessage) and the server goes on.
+The JSON-RPC rules that pygls does not keep are kept in `lsp_protocol`.
 
 This module imports pygls; only the `lsp` command imports this module, so `domlint check`
 never pays for it.
@@ -31,16 +32,15 @@ from urllib.parse import unquote, urlparse
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from . import config, engine, hints
 from .diagnostics import Diagnostic, Fix, Severity, Span
+from .lsp_protocol import UTF16, UTF32, Protocol
 from .rules import drivers_label, lookup
 
 logger = logging.getLogger("domlint.lsp")
 
 DEBOUNCE_SECONDS = 0.15  # a burst of edits closer together than this is linted once
-UTF16, UTF32 = lsp.PositionEncodingKind.Utf16, lsp.PositionEncodingKind.Utf32
 SEVERITIES = {
     Severity.ERROR: lsp.DiagnosticSeverity.Error,
     Severity.WARNING: lsp.DiagnosticSeverity.Warning,
@@ -156,13 +156,6 @@ def engine_bytes(text: str) -> bytes:
     return text.encode("utf-8", errors="surrogatepass")
 
 
-def choose_encoding(capabilities: lsp.ClientCapabilities | None) -> str:
-    """UTF-32 when the client offers it (units are characters then), else UTF-16, the LSP default."""
-    general = capabilities.general if capabilities is not None else None
-    offered = (general.position_encodings or []) if general is not None else []
-    return UTF32 if UTF32 in offered else UTF16
-
-
 # Conversions ----------------------------------------------------------------------------------------
 
 
@@ -250,18 +243,6 @@ class OpenDocument:
     result: engine.Result | None = None
     linted_text: Text | None = None  # the text `result` is about
     pending: asyncio.TimerHandle | None = field(default=None, repr=False)
-
-
-class Protocol(LanguageServerProtocol):
-    """pygls' protocol, except that the position encoding is ours: UTF-32 when offered, else UTF-16."""
-
-    @lsp_method(lsp.INITIALIZE)
-    def lsp_initialize(self, params: lsp.InitializeParams):  # type: ignore[override]
-        chosen = choose_encoding(params.capabilities)
-        if params.capabilities.general is not None:
-            params.capabilities.general.position_encodings = [chosen]
-        self._server.encoding = chosen  # type: ignore[attr-defined]
-        return (yield from super().lsp_initialize(params))
 
 
 class DomlintServer(LanguageServer):
@@ -494,6 +475,8 @@ def create_server() -> DomlintServer:
 
 
 def main() -> None:
-    """Serve on standard input and output until the client says exit."""
+    """Serve on standard input and output until the client says exit; 1 unless it said shutdown first."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(name)s: %(levelname)s: %(message)s")
-    create_server().start_io()
+    server = create_server()
+    server.start_io()
+    sys.exit(server.protocol.exit_code)

@@ -1,9 +1,18 @@
-"""The language server stays up and answers (issue 13), and the columns of UTF-16 and UTF-32
-documents are right, in the server in every position encoding and in `domlint check`."""
+"""The language server stays up and answers (issue 13): memory stays bounded over a long session, every
+request gets the answer JSON-RPC and LSP prescribe (also with invalid params, also after `shutdown`),
+`exit` ends with the code the protocol says; and the columns of UTF-16 and UTF-32 documents are right,
+in the server in every position encoding and in `domlint check`."""
 
 from __future__ import annotations
 
+import json
+import queue
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -20,6 +29,142 @@ if HAVE_LSP:
     from domlint import lsp as lsp_module
 
     from .test_lsp import client  # noqa: F401  (the fixture)
+
+SERVE = [sys.executable, "-m", "domlint", "lsp"]
+
+
+class Wire:
+    """`domlint lsp` driven by hand over standard input and output: for what a typed client will not send."""
+
+    def __init__(self, stderr: Path, command: list[str] = SERVE) -> None:
+        with stderr.open("wb") as errors:
+            self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors)
+        self.received: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        while True:
+            length = None
+            while (header := self.process.stdout.readline()) not in (b"\r\n", b""):
+                if header.lower().startswith(b"content-length:"):
+                    length = int(header.split(b":")[1])
+            if not header or length is None:
+                self.received.put(None)
+                return
+            self.received.put(json.loads(self.process.stdout.read(length)))
+
+    def send(self, method: str, params: Any = None, id: int | None = None) -> None:
+        message: dict[str, Any] = {"jsonrpc": "2.0", "method": method, **({} if id is None else {"id": id})}
+        if params is not None:
+            message["params"] = params
+        body = json.dumps(message).encode()
+        assert self.process.stdin is not None
+        self.process.stdin.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        self.process.stdin.flush()
+
+    def request(self, id: int, method: str, params: Any = None, timeout: float = 30) -> dict[str, Any]:
+        """The response to the request (other messages are passed over)."""
+        self.send(method, params, id)
+        deadline = time.monotonic() + timeout
+        while True:
+            message = self.received.get(timeout=max(0.0, deadline - time.monotonic()))
+            assert message is not None, "the server closed its output without answering"
+            if message.get("id") == id and "method" not in message:
+                return message
+
+    def initialize(self) -> None:
+        assert "result" in self.request(0, "initialize", {"processId": None, "rootUri": None, "capabilities": {}})
+        self.send("initialized", {})
+
+    def exit_code(self) -> int:
+        self.send("exit")
+        return self.process.wait(timeout=30)
+
+    def rss_kilobytes(self) -> int:
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        return int(next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1])
+
+
+@pytest.fixture
+def wire(tmp_path: Path):  # type: ignore[no-untyped-def]
+    server = Wire(tmp_path / "stderr")
+    yield server
+    if server.process.poll() is None:
+        server.process.kill()
+        server.process.wait()
+
+
+def _hover(uri: str, line: int = 0, character: int = 0) -> dict[str, Any]:
+    return {"textDocument": {"uri": uri}, "position": {"line": line, "character": character}}
+
+
+# JSON-RPC: every request is answered; exit codes -------------------------------------------------------
+
+
+@needs_lsp
+def test_a_request_with_invalid_params_is_answered_invalid_params(wire: Wire) -> None:
+    wire.initialize()
+    uri = "untitled:guest.xml"
+
+    def error(id: int, method: str, params: Any) -> dict[str, Any]:
+        return wire.request(id, method, params)["error"]
+
+    assert error(1, "textDocument/hover", {"textDocument": {"uri": uri}}) == {
+        "code": -32602,
+        "message": "Invalid Params: required field missing @ $.params.position",
+    }
+    assert error(2, "textDocument/hover", _hover(uri, line=-1)) == {
+        "code": -32602,
+        "message": "Invalid Params: invalid value @ $.params.position",
+    }
+    assert error(3, "textDocument/completion", [1, 2]) == {
+        "code": -32602,
+        "message": "Invalid Params: invalid value for type, expected TextDocumentIdentifier @ $.params.text_document; "
+        "invalid value for type, expected Position @ $.params.position",
+    }
+    # The server goes on: a valid request is answered (a document it never saw has no hover).
+    assert wire.request(4, "textDocument/hover", _hover(uri)) == {"jsonrpc": "2.0", "id": 4, "result": None}
+
+
+@needs_lsp
+def test_requests_after_shutdown_are_answered_invalid_request_and_exit_then_ends_with_0(wire: Wire) -> None:
+    wire.initialize()
+    assert wire.request(1, "shutdown") == {"jsonrpc": "2.0", "id": 1, "result": None}
+    after = wire.request(2, "textDocument/hover", _hover("untitled:guest.xml"))
+    assert after == {"jsonrpc": "2.0", "id": 2, "error": {"code": -32600, "message": "the server is shut down: textDocument/hover"}}
+    assert wire.request(3, "shutdown")["error"] == {"code": -32600, "message": "the server is shut down: shutdown"}
+    assert wire.exit_code() == 0
+
+
+@needs_lsp
+def test_exit_without_shutdown_ends_with_1(wire: Wire) -> None:
+    wire.initialize()
+    assert wire.exit_code() == 1
+
+
+# Memory and time ------------------------------------------------------------------------------------------
+
+
+@needs_lsp
+def test_ten_thousand_changes_leave_memory_bounded(wire: Wire) -> None:
+    """pygls kept the future of every notification it handled: about 2 KB each, never let go."""
+    wire.initialize()
+    uri = "untitled:guest.xml"
+    wire.send("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "xml", "version": 1, "text": "<domain><os/></domain>\n"}})
+
+    def changes(first: int, count: int) -> None:
+        for version in range(first, first + count):
+            letter = "ab"[version % 2]  # the text keeps its size: only what the server keeps can grow
+            change = {"range": {"start": {"line": 0, "character": 1}, "end": {"line": 0, "character": 2}}, "text": letter}
+            wire.send("textDocument/didChange", {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]})
+        assert "result" in wire.request(first, "textDocument/hover", _hover(uri, 0, 3), timeout=300)  # all handled
+
+    changes(2, 2000)  # warm up: every code path has run, every cache is filled
+    before = wire.rss_kilobytes()
+    changes(3000, 10_000)
+    growth = wire.rss_kilobytes() - before
+    assert growth < 10_000, f"{growth} KB more after 10,000 changes"
 
 
 # UTF-16 and UTF-32 ----------------------------------------------------------------------------------------
