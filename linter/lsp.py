@@ -10,7 +10,10 @@ The server keeps its own copy of each open document's text and applies edits wit
 breaks (\\r\\n, \\r, \\n), so its positions agree with the engine's for every character.
 Nothing here may stop the server: a malformed document is an `xml-syntax` diagnostic, and an
 exception in a handler is logged (standard error and window/logMessage) and the server goes on.
-The JSON-RPC rules that pygls does not keep are kept in `lsp_protocol`.
+A lint runs in one worker thread, never on the event loop, so requests are answered while a large
+document is linted; a lint of a text that has changed since is skipped (or its result dropped),
+so only the newest version is published. A lint that fails publishes one diagnostic saying so:
+the diagnostics before it are about another text. The JSON-RPC rules are in `lsp_protocol`.
 
 This module imports pygls; only the `lsp` command imports this module, so `domlint check`
 never pays for it.
@@ -21,11 +24,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import inspect
 import logging
 import re
 import sys
 import traceback
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlparse
@@ -174,6 +179,16 @@ def to_lsp_diagnostic(diagnostic: Diagnostic, text: Text) -> lsp.Diagnostic:
     )
 
 
+def linting_failed(error: Exception) -> lsp.Diagnostic:
+    """What stands instead of the diagnostics when linting failed: the old ones are about another text."""
+    return lsp.Diagnostic(
+        range=lsp.Range(lsp.Position(0, 0), lsp.Position(0, 0)),
+        message=f"domlint could not lint this document: internal error ({type(error).__name__}: {error}); the details are in the log",
+        severity=lsp.DiagnosticSeverity.Error,
+        source="domlint",
+    )
+
+
 def to_workspace_edit(uri: str, fix: Fix, text: Text) -> lsp.WorkspaceEdit:
     edits = [lsp.TextEdit(text.range(edit.span), edit.new_text) for edit in fix.edits]
     return lsp.WorkspaceEdit(changes={uri: edits})
@@ -238,21 +253,33 @@ def path_of(uri: str) -> str | None:
 
 @dataclass
 class OpenDocument:
+    """An open document: its text, the diagnostics of the text last linted, and the lint under way."""
+
     text: Text
     version: int | None
-    result: engine.Result | None = None
-    linted_text: Text | None = None  # the text `result` is about
-    pending: asyncio.TimerHandle | None = field(default=None, repr=False)
+    diagnostics: list[Diagnostic] | None = None
+    linted_text: Text | None = None  # the text `diagnostics` are about
+    pending: asyncio.TimerHandle | None = field(default=None, repr=False)  # the debounce of the last change
+    linting: asyncio.Task[None] | None = field(default=None, repr=False)  # the lint of `linting_text`, while it runs
+    linting_text: Text | None = None
 
 
 class DomlintServer(LanguageServer):
-    """The server's state: the open documents (text, version, last result, pending lint)."""
+    """The server's state: the open documents (text, version, last diagnostics, pending lint)."""
 
     def __init__(self) -> None:
         super().__init__("domlint", _version(), protocol_cls=Protocol)
         self.encoding: str = UTF16
         self.documents: dict[str, OpenDocument] = {}
         self._reported_config_errors: set[str] = set()
+        # One thread lints, one document after another, so that no lint holds up a request; a queued
+        # lint whose text has changed since is skipped, so only the newest version is linted.
+        self._linter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="domlint-lint")
+
+    def shutdown(self) -> None:
+        """Stop as pygls does, and drop the lints not yet started (the one under way ends on its own)."""
+        self._linter.shutdown(wait=False, cancel_futures=True)
+        super().shutdown()
 
     # Linting ----------------------------------------------------------------------------------
 
@@ -267,20 +294,18 @@ class DomlintServer(LanguageServer):
                 self.window_show_message(lsp.ShowMessageParams(lsp.MessageType.Warning, message))
             return engine.NO_OPTIONS
 
-    def lint(self, uri: str) -> None:
-        """Lint the document now and publish its diagnostics."""
+    def lint(self, uri: str) -> asyncio.Task[None] | None:
+        """Lint the document's current text in the linting thread and publish its diagnostics (the task that does)."""
         document = self.documents.get(uri)
         if document is None:
-            return
+            return None
         if document.pending is not None:
             document.pending.cancel()
             document.pending = None
-        text = document.text
-        path = path_of(uri)
-        result = engine.lint(engine_bytes(text.text), path if path is not None else uri, self.options_for(uri))
-        document.result, document.linted_text = result, text
-        diagnostics = [to_lsp_diagnostic(d, text) for d in result.diagnostics]
-        self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri, diagnostics, document.version))
+        if document.linting is None or document.linting_text is not document.text:
+            document.linting_text = document.text
+            document.linting = asyncio.ensure_future(self._lint(uri, document, document.text))
+        return document.linting
 
     def lint_soon(self, uri: str) -> None:
         """Lint after DEBOUNCE_SECONDS without further change."""
@@ -289,23 +314,44 @@ class DomlintServer(LanguageServer):
             return
         if document.pending is not None:
             document.pending.cancel()
-        document.pending = asyncio.get_running_loop().call_later(DEBOUNCE_SECONDS, self._lint_guarded, uri)
+        document.pending = asyncio.get_running_loop().call_later(DEBOUNCE_SECONDS, self.lint, uri)
 
-    def _lint_guarded(self, uri: str) -> None:
+    async def _lint(self, uri: str, document: OpenDocument, text: Text) -> None:
+        """Lint `text` and publish, unless the document has changed or closed meanwhile (a newer lint publishes).
+
+        An internal error is logged and replaces the diagnostics: the old ones are about another text.
+        """
         try:
-            self.lint(uri)
+            options = self.options_for(uri)
+            found = await asyncio.get_running_loop().run_in_executor(self._linter, self._lint_if_newest, uri, document, text, options)
+            published = None if found is None else [to_lsp_diagnostic(d, text) for d in found]
         except Exception as error:  # noqa: BLE001 - the server keeps serving
             self.report(f"linting {uri}", error)
+            found, published = [], [linting_failed(error)]
+        finally:
+            if document.linting_text is text:
+                document.linting = document.linting_text = None
+        if published is None or self.documents.get(uri) is not document or document.text is not text:
+            return
+        document.diagnostics, document.linted_text = found, text
+        self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri, published, document.version))
 
-    def current(self, uri: str) -> tuple[OpenDocument, engine.Result, Text] | None:
-        """The document with diagnostics of its current text (linted now if an edit is pending)."""
-        document = self.documents.get(uri)
-        if document is None:
+    def _lint_if_newest(self, uri: str, document: OpenDocument, text: Text, options: engine.Options) -> list[Diagnostic] | None:
+        """In the linting thread: the diagnostics of `text`, or None when it is no longer the document's text."""
+        if self.documents.get(uri) is not document or document.text is not text:
             return None
-        if document.result is None or document.linted_text is not document.text:
-            self.lint(uri)
-        assert document.result is not None and document.linted_text is not None
-        return document, document.result, document.linted_text
+        path = path_of(uri)
+        return engine.lint(engine_bytes(text.text), path if path is not None else uri, options).diagnostics
+
+    async def current(self, uri: str) -> tuple[list[Diagnostic], Text] | None:
+        """The diagnostics of the document's current text, and that text: waits for its lint if need be."""
+        while (document := self.documents.get(uri)) is not None:
+            if document.diagnostics is not None and document.linted_text is document.text:
+                return document.diagnostics, document.text
+            linting = self.lint(uri)
+            if linting is not None:
+                await asyncio.shield(linting)  # a cancelled request does not cancel the lint that others wait for
+        return None
 
     def report(self, what: str, error: BaseException) -> None:
         """Log an internal error on standard error and in the client's log; never raise."""
@@ -345,18 +391,28 @@ Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
 def guarded(default: Any = None) -> Callable[[Handler], Handler]:
-    """A handler that logs its exceptions and answers `default` instead of failing."""
+    """A handler (plain or async) that logs its exceptions and answers `default` instead of failing."""
 
     def wrap(handler: Handler) -> Handler:
+        def failed(ls: DomlintServer, error: Exception) -> Any:
+            ls.report(f"handling {handler.__name__}", error)
+            return default
+
         @functools.wraps(handler)
         def run(ls: DomlintServer, params: Any) -> Any:
             try:
                 return handler(ls, params)
             except Exception as error:  # noqa: BLE001 - the server keeps serving
-                ls.report(f"handling {handler.__name__}", error)
-                return default
+                return failed(ls, error)
 
-        return run  # type: ignore[return-value]
+        @functools.wraps(handler)
+        async def run_async(ls: DomlintServer, params: Any) -> Any:
+            try:
+                return await handler(ls, params)
+            except Exception as error:  # noqa: BLE001 - the server keeps serving
+                return failed(ls, error)
+
+        return run_async if inspect.iscoroutinefunction(handler) else run  # type: ignore[return-value]
 
     return wrap
 
@@ -410,26 +466,26 @@ def create_server() -> DomlintServer:
 
     @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]))
     @guarded(default=[])
-    def code_action(ls: DomlintServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+    async def code_action(ls: DomlintServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
         only = params.context.only
         if only and not any(lsp.CodeActionKind.QuickFix.value.startswith(kind) for kind in only):
             return []
-        found = ls.current(params.text_document.uri)
+        found = await ls.current(params.text_document.uri)
         if found is None:
             return []
-        _, result, text = found
-        return quick_fixes(params.text_document.uri, result.diagnostics, text, params.range)
+        diagnostics, text = found
+        return quick_fixes(params.text_document.uri, diagnostics, text, params.range)
 
     @server.feature(lsp.TEXT_DOCUMENT_HOVER)
     @guarded()
-    def hover(ls: DomlintServer, params: lsp.HoverParams) -> lsp.Hover | None:
-        found = ls.current(params.text_document.uri)
+    async def hover(ls: DomlintServer, params: lsp.HoverParams) -> lsp.Hover | None:
+        found = await ls.current(params.text_document.uri)
         if found is None:
             return None
-        _, result, text = found
+        diagnostics, text = found
         here = text.offset(params.position)
         parts = []
-        for diagnostic in result.diagnostics:
+        for diagnostic in diagnostics:
             start, end = text.span_offsets(diagnostic.span)
             if start <= here <= end:
                 parts.append(rule_hover(diagnostic))

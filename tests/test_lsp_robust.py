@@ -1,10 +1,12 @@
-"""The language server stays up and answers (issue 13): memory stays bounded over a long session, every
-request gets the answer JSON-RPC and LSP prescribe (also with invalid params, also after `shutdown`),
-`exit` ends with the code the protocol says; and the columns of UTF-16 and UTF-32 documents are right,
-in the server in every position encoding and in `domlint check`."""
+"""The language server stays up and answers (issue 13): a lint never holds up a request and only the
+newest version of a document is linted, memory stays bounded over a long session, every request gets
+the answer JSON-RPC and LSP prescribe (also with invalid params, also after `shutdown`), `exit` ends
+with the code the protocol says, an internal error replaces the diagnostics; and the columns of UTF-16
+and UTF-32 documents are right, in the server in every position encoding and in `domlint check`."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import queue
 import subprocess
@@ -21,14 +23,15 @@ from domlint import engine
 from domlint.cli import main
 from domlint.diagnostics import Span
 
-from .test_lsp import HAVE_LSP, _open, _published, _summary, needs_lsp, served
+from .test_lsp import BROKEN, HAVE_LSP, _change, _edit, _open, _published, _summary, needs_lsp, served
 
 if HAVE_LSP:
+    import pytest_lsp
     from lsprotocol import types as t
 
     from domlint import lsp as lsp_module
 
-    from .test_lsp import client  # noqa: F401  (the fixture)
+    from .test_lsp import _capabilities, _recording_client, client  # noqa: F401  (the fixture)
 
 SERVE = [sys.executable, "-m", "domlint", "lsp"]
 
@@ -165,6 +168,88 @@ def test_ten_thousand_changes_leave_memory_bounded(wire: Wire) -> None:
     changes(3000, 10_000)
     growth = wire.rss_kilobytes() - before
     assert growth < 10_000, f"{growth} KB more after 10,000 changes"
+
+
+def _large_domain(megabytes: int) -> str:
+    disk = "    <disk type='file' device='disk'><source file='/var/lib/images/disk{n}.img'/><target dev='vd{n}' bus='virtio'/></disk>\n"
+    disks = "".join(disk.format(n=n) for n in range(megabytes * 8000))
+    os = "  <os>\n    <type>hvm</type>\n    <bios rebootTimeout='70000'/>\n  </os>\n"
+    return f"<domain type='kvm'>\n  <name>large</name>\n  <devices>\n{disks}  </devices>\n{os}</domain>\n"
+
+
+@served
+async def test_a_5_mb_document_is_linted_off_the_request_path_and_only_its_newest_version(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    uri = (tmp_path / "large.xml").as_uri()
+    text = _large_domain(5)
+    assert len(text.encode()) > 5_000_000
+    _open(client, uri, text)
+    here = t.TextDocumentIdentifier(uri)
+    completion = await client.text_document_completion_async(t.CompletionParams(here, t.Position(1, 3)))
+    assert [item.label for item in completion.items][:2] == ["os", "bootloader"]
+    assert client.published == []  # answered while the document is being linted
+
+    # Three edits apart (each past the debounce), while the first lint still runs: only the last is linted.
+    line = text.split("\n").index("    <bios rebootTimeout='70000'/>")
+    for version, value in ((2, "70001"), (3, "70002"), (4, "70003")):
+        _change(client, uri, version, _edit(line, 25, 30, value))
+        await asyncio.sleep(0.3)
+    hover = await client.text_document_hover_async(t.HoverParams(here, t.Position(line, 30)))
+    assert hover.contents.value.startswith("**OS102 reboot-timeout-range** (error)")
+    published = await _published(client, uri, 4, timeout=120)
+    assert _summary(published.diagnostics)[0][:2] == ((line, 10, line, 31), "OS102")
+    assert "rebootTimeout '70003' is out of range" in published.diagnostics[0].message
+    assert [p.version for p in client.published] == [4]
+
+
+# Internal errors ------------------------------------------------------------------------------------------
+
+# The server with one fault put in: linting a text with this comment raises, as a bug in a rule would.
+FAULTY_SERVER = """
+import domlint.engine, domlint.lsp
+lint = domlint.engine.lint
+def faulty(data, *args):
+    if b"<!-- lint-fails-here -->" in data:
+        raise RuntimeError("injected")
+    return lint(data, *args)
+domlint.engine.lint = faulty
+domlint.lsp.main()
+"""
+
+if HAVE_LSP:
+
+    @pytest_lsp.fixture(
+        config=pytest_lsp.ClientServerConfig(server_command=[sys.executable, "-c", FAULTY_SERVER], client_factory=_recording_client)
+    )
+    async def faulty(lsp_client: pytest_lsp.LanguageClient):  # type: ignore[no-untyped-def]
+        await lsp_client.initialize_session(t.InitializeParams(capabilities=_capabilities("utf-16")))
+        yield
+        await lsp_client.shutdown_session()
+
+
+@served
+async def test_an_internal_error_replaces_the_diagnostics_and_is_logged(faulty, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    uri = (tmp_path / "guest.xml").as_uri()
+    text = BROKEN.read_text(encoding="utf-8")
+    _open(faulty, uri, text)
+    assert len((await _published(faulty, uri, 1)).diagnostics) == 5
+
+    _change(faulty, uri, 2, t.TextDocumentContentChangeWholeDocument(text=text + "<!-- lint-fails-here -->\n"))
+    (failed,) = (await _published(faulty, uri, 2)).diagnostics
+    assert (failed.range, failed.severity, failed.source) == (
+        t.Range(t.Position(0, 0), t.Position(0, 0)),
+        t.DiagnosticSeverity.Error,
+        "domlint",
+    )
+    assert failed.message == "domlint could not lint this document: internal error (RuntimeError: injected); the details are in the log"
+    (logged,) = faulty.log_messages
+    assert logged.type == t.MessageType.Error
+    assert logged.message.startswith(f"domlint: internal error while linting {uri}: Traceback (most recent call last):")
+    assert logged.message.endswith("RuntimeError: injected\n")
+    # Requests are still answered, from the grammar; and the next good text is linted again.
+    hover = await faulty.text_document_hover_async(t.HoverParams(t.TextDocumentIdentifier(uri), t.Position(10, 7)))
+    assert hover.contents.value.startswith("**`<bootmenu>`** element in `<os>`")
+    _change(faulty, uri, 3, t.TextDocumentContentChangeWholeDocument(text=text))
+    assert len((await _published(faulty, uri, 3)).diagnostics) == 5
 
 
 # UTF-16 and UTF-32 ----------------------------------------------------------------------------------------
