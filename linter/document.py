@@ -166,6 +166,15 @@ class _Scan:
     at: dict[int, _StartTag]
 
 
+_UNMARKED_UTF16 = "the file looks like UTF-16 without the byte-order mark XML requires: save it with one, or as UTF-8"
+
+
+def _unmarked_utf16(data: bytes) -> bool:
+    """UTF-16 with neither byte-order mark nor declaration, which XML does not allow: libxml2 reads
+    it as UTF-8 and stops at the first NUL."""
+    return data[:2] in (b"<\0", b"\0<") and not data.startswith(tuple(start for start, _ in _BOMLESS))
+
+
 def decode(data: bytes) -> tuple[str, str]:
     """Decode as the XML parser does: BOM first, then the declared encoding, else UTF-8.
 
@@ -176,6 +185,9 @@ def decode(data: bytes) -> tuple[str, str]:
     for start, encoding in _BOMS + _BOMLESS:
         if data.startswith(start):
             return data.decode(encoding, errors="replace"), encoding
+    if _unmarked_utf16(data):  # not XML, but shown as what it is
+        encoding = "utf-16-le" if data[:1] == b"<" else "utf-16-be"
+        return data.decode(encoding, errors="replace"), encoding
     declared = _DECLARED_ENCODING.match(data)
     encoding = declared.group(1).decode("ascii") if declared else "utf-8"
     try:
@@ -192,7 +204,10 @@ class Document(Source):
         try:
             self.root: etree._Element = etree.fromstring(data, _parser())
         except etree.XMLSyntaxError as error:
-            raise XmlSyntaxError(_syntax_message(error), self._syntax_span(error), self) from None
+            message = _syntax_message(error)
+            if _unmarked_utf16(data):
+                message = f"{message.rstrip()}; {_UNMARKED_UTF16}"
+            raise XmlSyntaxError(message, self._syntax_span(error), self) from None
 
     @cached_property
     def _scan(self) -> _Scan:

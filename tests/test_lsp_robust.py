@@ -310,3 +310,15 @@ def test_a_declared_codec_that_cannot_write_the_text_leaves_it_utf8() -> None:
     """Python's idna codec raised UnicodeError here, and linting failed before the engine saw the text."""
     text = "<?xml version='1.0' encoding='idna'?>\n<os><type>hvm</type></os>\n"
     assert lsp_module.engine_bytes(text) == text.encode()
+
+
+@pytest.mark.parametrize(("codec", "where"), [("utf-16-le", "1:2"), ("utf-16-be", "1:1")])
+def test_check_says_a_utf16_file_without_byte_order_mark_or_declaration_needs_one(tmp_path: Path, codec: str, where: str) -> None:
+    """XML requires the mark of UTF-16 without declaration: libxml2 reads UTF-8 and stops at a NUL."""
+    guest = tmp_path / "wide.xml"
+    guest.write_bytes(WIDE_BODY.encode(codec))
+    result = CliRunner().invoke(main, ["check", str(guest)])
+    first, *rest = result.stdout.split("\n")
+    assert result.exit_code == 1 and first.startswith(f"{guest}:{where}: error OS001 xml-syntax: the document is not well-formed XML: ")
+    assert first.endswith("; the file looks like UTF-16 without the byte-order mark XML requires: save it with one, or as UTF-8")
+    assert rest[:2] == ["  |", "1 | <domain type='kvm'>"]
