@@ -1,10 +1,10 @@
 """`domlint lsp`: a language server on stdio (pygls), a thin adapter over the engine.
 
 Diagnostics come from `engine.lint` with the configuration of the document's folder
-(`config.Resolver`), exactly as `domlint check` finds them; only the positions are converted:
-the engine counts 1-based lines and characters, LSP counts 0-based lines and UTF-16 code units
-(or UTF-32, when the client offers it: then units are characters). Hover and completion come
-from the grammar (`hints.py`). Quick fixes are the `fix` that a diagnostic carries.
+(`config.Resolver`), exactly as `domlint check` finds them; only the positions are converted
+(`lsp_text`): the engine counts 1-based lines and characters, LSP counts 0-based lines and UTF-16
+code units (or UTF-32, when the client offers it: then units are characters). Hover and
+completion come from the grammar (`hints.py`). Quick fixes are the `fix` that a diagnostic carries.
 
 The server keeps its own copy of each open document's text and applies edits with LSP's line
 breaks (\\r\\n, \\r, \\n), so its positions agree with the engine's for every character.
@@ -39,8 +39,9 @@ from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 
 from . import config, engine, hints
-from .diagnostics import Diagnostic, Fix, Severity, Span
-from .lsp_protocol import UTF16, UTF32, Protocol
+from .diagnostics import Diagnostic, Fix, Severity
+from .lsp_protocol import Protocol
+from .lsp_text import UTF16, Text, engine_bytes
 from .rules import drivers_label, lookup
 
 logger = logging.getLogger("domlint.lsp")
@@ -51,114 +52,7 @@ SEVERITIES = {
     Severity.WARNING: lsp.DiagnosticSeverity.Warning,
     Severity.INFO: lsp.DiagnosticSeverity.Information,
 }
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _HEADING = re.compile(r"#{1,6} +(.*?) *#*")
-# The declared names of UTF-16 and UTF-32 (libxml2 knows UCS-2 and UCS-4; Python's codecs do not).
-_WIDE_ENCODINGS = (("utf-16", ("utf-16", "utf16", "ucs-2", "ucs2")), ("utf-32", ("utf-32", "utf32", "ucs-4", "ucs4")))
-_DECLARED_ENCODING = re.compile(r"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]*)["']""")
-
-
-# Positions ----------------------------------------------------------------------------------------
-
-
-def units(text: str, encoding: str) -> int:
-    """How many code units of the position encoding `text` takes (UTF-16: two per non-BMP character)."""
-    if encoding == UTF32:
-        return len(text)
-    if encoding == lsp.PositionEncodingKind.Utf8:
-        return len(text.encode("utf-8", "surrogatepass"))
-    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
-
-
-def character_index(line: str, count: int, encoding: str) -> int:
-    """The character index in `line` that `count` code units reach (clamped; inside a pair: before it)."""
-    if encoding == UTF32:
-        return max(0, min(count, len(line)))
-    seen = 0
-    for index, char in enumerate(line):
-        width = units(char, encoding)
-        if seen + width > count:
-            return index
-        seen += width
-    return len(line)
-
-
-class Text:
-    """A document's text with LSP line arithmetic in one position encoding."""
-
-    def __init__(self, text: str, encoding: str = UTF16) -> None:
-        self.text = text
-        self.encoding = encoding
-        self.starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
-        # The engine never sees a byte-order mark (see `engine_bytes`): its first line is one character shorter.
-        self._bom = 1 if text.startswith("\ufeff") else 0
-
-    def line(self, index: int) -> str:
-        """Line `index` (0-based) without its line break; '' past the end."""
-        if not 0 <= index < len(self.starts):
-            return ""
-        end = self.starts[index + 1] if index + 1 < len(self.starts) else len(self.text)
-        return self.text[self.starts[index] : end].rstrip("\r\n")
-
-    def position(self, line: int, column: int) -> lsp.Position:
-        """The LSP position of an engine position (1-based line, 1-based character column)."""
-        if line > len(self.starts):
-            last = len(self.starts) - 1
-            return lsp.Position(last, units(self.line(last), self.encoding))
-        index = max(0, line - 1)
-        text = self.line(index)
-        characters = max(0, column - 1 + (self._bom if index == 0 else 0))
-        return lsp.Position(index, units(text[:characters], self.encoding))
-
-    def range(self, span: Span) -> lsp.Range:
-        return lsp.Range(self.position(span.line, span.column), self.position(span.end_line, span.end_column))
-
-    def character(self, position: lsp.Position) -> tuple[int, int]:
-        """The 0-based line and character index of an LSP position (clamped to the document)."""
-        if position.line >= len(self.starts):
-            last = len(self.starts) - 1
-            return last, len(self.line(last))
-        return position.line, character_index(self.line(position.line), position.character, self.encoding)
-
-    def offset(self, position: lsp.Position) -> int:
-        line, character = self.character(position)
-        return self.starts[line] + character
-
-    def lsp_position(self, line: int, character: int) -> lsp.Position:
-        """The LSP position of a 0-based line and character index."""
-        return lsp.Position(line, units(self.line(line)[:character], self.encoding))
-
-    def span_offsets(self, span: Span) -> tuple[int, int]:
-        """The offsets in the text of an engine span."""
-        return self.offset(self.position(span.line, span.column)), self.offset(self.position(span.end_line, span.end_column))
-
-    def apply(self, change: lsp.TextDocumentContentChangeEvent) -> Text:
-        """The text after one didChange content change (incremental or whole)."""
-        if isinstance(change, lsp.TextDocumentContentChangePartial):
-            start, end = self.offset(change.range.start), self.offset(change.range.end)
-            return Text(self.text[:start] + change.text + self.text[max(start, end) :], self.encoding)
-        return Text(change.text, self.encoding)
-
-
-def engine_bytes(text: str) -> bytes:
-    """The bytes to lint: encoded as the XML declaration says, so the engine decodes the editor's text.
-
-    Characters the declared encoding lacks become '?' (one for one, so columns stay); a
-    byte-order mark is left out (`Text` shifts the first line back).
-    """
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    declared = _DECLARED_ENCODING.match(text)
-    if declared:
-        name = declared.group(1).lower().replace("_", "-").removeprefix("iso-10646-")
-        for codec, names in _WIDE_ENCODINGS:
-            if name.startswith(names):  # with a byte-order mark, which the engine reads first
-                return text.encode(codec, errors="surrogatepass")
-        try:
-            return text.encode(declared.group(1), errors="replace")
-        except (LookupError, UnicodeError):
-            pass  # not a codec that writes text (the engine reports what it cannot read)
-    return text.encode("utf-8", errors="surrogatepass")
 
 
 # Conversions ----------------------------------------------------------------------------------------

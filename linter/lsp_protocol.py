@@ -4,7 +4,7 @@ pygls drops a request whose params do not match the method's type, and every req
 `shutdown`, without an answer, so the client waits for ever; it ends the process with 0 on an
 `exit` without `shutdown` (the protocol says 1); and it keeps the future of every notification
 it handles, so a long session grows without bound. Each is mended here, where pygls decides it.
-The position encoding is ours too: UTF-32 when the client offers it, else UTF-16.
+The position encoding is ours too (`lsp_text.choose_encoding`).
 """
 
 from __future__ import annotations
@@ -18,14 +18,7 @@ from pygls.exceptions import JsonRpcException, JsonRpcInvalidRequest
 from pygls.protocol import LanguageServerProtocol, lsp_method
 from pygls.protocol.json_rpc import RPCRequest
 
-UTF16, UTF32 = lsp.PositionEncodingKind.Utf16, lsp.PositionEncodingKind.Utf32
-
-
-def choose_encoding(capabilities: lsp.ClientCapabilities | None) -> str:
-    """UTF-32 when the client offers it (units are characters then), else UTF-16, the LSP default."""
-    general = capabilities.general if capabilities is not None else None
-    offered = (general.position_encodings or []) if general is not None else []
-    return UTF32 if UTF32 in offered else UTF16
+from .lsp_text import choose_encoding
 
 
 class Rejected(NamedTuple):
