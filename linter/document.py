@@ -52,6 +52,14 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
+# Without a byte-order mark, a UTF-16 or UTF-32 document shows its encoding by how "<?" (or "<") is
+# written: the XML specification's appendix F, which libxml2 follows (it reads UTF-32 from "<" alone).
+_BOMLESS = (
+    (b"<\0\0\0", "utf-32-le"),
+    (b"\0\0\0<", "utf-32-be"),
+    (b"<\0?\0", "utf-16-le"),
+    (b"\0<\0?", "utf-16-be"),
+)
 _DECLARED_ENCODING = Regex(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]*)["']""")
 
 # A document type declaration: quoted literals and the internal subset's comments, processing
@@ -167,6 +175,15 @@ def _bom(data: bytes) -> bytes:
     return next((bom for bom, _ in _BOMS if data.startswith(bom)), b"")
 
 
+_UNMARKED_UTF16 = "the file looks like UTF-16 without the byte-order mark XML requires: save it with one, or as UTF-8"
+
+
+def _unmarked_utf16(data: bytes) -> bool:
+    """UTF-16 with neither byte-order mark nor declaration, which XML does not allow: libxml2 reads
+    it as UTF-8 and stops at the first NUL."""
+    return data[:2] in (b"<\0", b"\0<") and not data.startswith(tuple(start for start, _ in _BOMLESS))
+
+
 def decode(data: bytes) -> tuple[str, str]:
     """Decode as the XML parser does: BOM first, then the declared encoding, else UTF-8.
 
@@ -174,11 +191,17 @@ def decode(data: bytes) -> tuple[str, str]:
     that is no text codec, or that cannot decode ('undefined', 'idna'), reads as UTF-8: the parser
     then reports the encoding it does not support.
     """
-    if data[:1] == b"<" and not data.startswith(b"<?xml"):  # the usual case: no BOM, no declaration
+    if data[:1] == b"<" and data[1:2] != b"\0" and not data.startswith(b"<?xml"):  # the usual case: no BOM, no declaration
         return data.decode("utf-8", errors="replace"), "utf-8"
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return data[len(bom) :].decode(encoding, errors="replace"), encoding
+    for start, encoding in _BOMLESS:
+        if data.startswith(start):
+            return data.decode(encoding, errors="replace"), encoding
+    if _unmarked_utf16(data):  # not XML, but shown as what it is
+        encoding = "utf-16-le" if data[:1] == b"<" else "utf-16-be"
+        return data.decode(encoding, errors="replace"), encoding
     declared = _DECLARED_ENCODING.match(data)
     encoding = declared.group(1).decode("ascii") if declared else "utf-8"
     try:
@@ -252,7 +275,10 @@ class Document(Source):
         try:
             self.root: etree._Element = etree.fromstring(data, _parser())
         except etree.XMLSyntaxError as error:
-            raise XmlSyntaxError(_syntax_message(error), self._syntax_span(error), self.detached()) from None
+            message = _syntax_message(error)
+            if _unmarked_utf16(data):
+                message = f"{message.rstrip()}; {_UNMARKED_UTF16}"
+            raise XmlSyntaxError(message, self._syntax_span(error), self.detached()) from None
 
     @cached_property
     def _scan(self) -> _Scan:

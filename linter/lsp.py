@@ -1,15 +1,19 @@
 """`domlint lsp`: a language server on stdio (pygls), a thin adapter over the engine.
 
 Diagnostics come from `engine.lint` with the configuration of the document's folder
-(`config.Resolver`), exactly as `domlint check` finds them; only the positions are converted:
-the engine counts 1-based lines and characters, LSP counts 0-based lines and UTF-16 code units
-(or UTF-32, when the client offers it: then units are characters). Hover and completion come
-from the grammar (`hints.py`). Quick fixes are the `fix` that a diagnostic carries.
+(`config.Resolver`), exactly as `domlint check` finds them; only the positions are converted
+(`lsp_text`): the engine counts 1-based lines and characters, LSP counts 0-based lines and UTF-16
+code units (or UTF-32, when the client offers it: then units are characters). Hover and
+completion come from the grammar (`hints.py`). Quick fixes are the `fix` that a diagnostic carries.
 
 The server keeps its own copy of each open document's text and applies edits with LSP's line
 breaks (\\r\\n, \\r, \\n), so its positions agree with the engine's for every character.
 Nothing here may stop the server: a malformed document is an `xml-syntax` diagnostic, and an
 exception in a handler is logged (standard error and window/logMessage) and the server goes on.
+A lint runs in one worker thread, never on the event loop, so requests are answered while a large
+document is linted; a lint of a text that has changed since is skipped (or its result dropped),
+so only the newest version is published. A lint that fails publishes one diagnostic saying so:
+the diagnostics before it are about another text. The JSON-RPC rules are in `lsp_protocol`.
 
 This module imports pygls; only the `lsp` command imports this module, so `domlint check`
 never pays for it.
@@ -20,144 +24,35 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import inspect
 import logging
 import re
 import sys
 import traceback
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from . import config, engine, hints
-from .diagnostics import Diagnostic, Fix, Severity, Span
+from .diagnostics import Diagnostic, Fix, Severity
+from .lsp_protocol import Protocol
+from .lsp_text import UTF16, Text, engine_bytes
 from .rules import drivers_label, lookup
 
 logger = logging.getLogger("domlint.lsp")
 
 DEBOUNCE_SECONDS = 0.15  # a burst of edits closer together than this is linted once
-UTF16, UTF32 = lsp.PositionEncodingKind.Utf16, lsp.PositionEncodingKind.Utf32
 SEVERITIES = {
     Severity.ERROR: lsp.DiagnosticSeverity.Error,
     Severity.WARNING: lsp.DiagnosticSeverity.Warning,
     Severity.INFO: lsp.DiagnosticSeverity.Information,
 }
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _HEADING = re.compile(r"#{1,6} +(.*?) *#*")
-_DECLARED_ENCODING = re.compile(r"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]*)["']""")
-
-
-# Positions ----------------------------------------------------------------------------------------
-
-
-def units(text: str, encoding: str) -> int:
-    """How many code units of the position encoding `text` takes (UTF-16: two per non-BMP character)."""
-    if encoding == UTF32:
-        return len(text)
-    if encoding == lsp.PositionEncodingKind.Utf8:
-        return len(text.encode("utf-8", "surrogatepass"))
-    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
-
-
-def character_index(line: str, count: int, encoding: str) -> int:
-    """The character index in `line` that `count` code units reach (clamped; inside a pair: before it)."""
-    if encoding == UTF32:
-        return max(0, min(count, len(line)))
-    seen = 0
-    for index, char in enumerate(line):
-        width = units(char, encoding)
-        if seen + width > count:
-            return index
-        seen += width
-    return len(line)
-
-
-class Text:
-    """A document's text with LSP line arithmetic in one position encoding."""
-
-    def __init__(self, text: str, encoding: str = UTF16) -> None:
-        self.text = text
-        self.encoding = encoding
-        self.starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
-        # The engine never sees a byte-order mark (see `engine_bytes`): its first line is one character shorter.
-        self._bom = 1 if text.startswith("\ufeff") else 0
-
-    def line(self, index: int) -> str:
-        """Line `index` (0-based) without its line break; '' past the end."""
-        if not 0 <= index < len(self.starts):
-            return ""
-        end = self.starts[index + 1] if index + 1 < len(self.starts) else len(self.text)
-        return self.text[self.starts[index] : end].rstrip("\r\n")
-
-    def position(self, line: int, column: int) -> lsp.Position:
-        """The LSP position of an engine position (1-based line, 1-based character column)."""
-        if line > len(self.starts):
-            last = len(self.starts) - 1
-            return lsp.Position(last, units(self.line(last), self.encoding))
-        index = max(0, line - 1)
-        text = self.line(index)
-        characters = max(0, column - 1 + (self._bom if index == 0 else 0))
-        return lsp.Position(index, units(text[:characters], self.encoding))
-
-    def range(self, span: Span) -> lsp.Range:
-        return lsp.Range(self.position(span.line, span.column), self.position(span.end_line, span.end_column))
-
-    def character(self, position: lsp.Position) -> tuple[int, int]:
-        """The 0-based line and character index of an LSP position (clamped to the document)."""
-        if position.line >= len(self.starts):
-            last = len(self.starts) - 1
-            return last, len(self.line(last))
-        return position.line, character_index(self.line(position.line), position.character, self.encoding)
-
-    def offset(self, position: lsp.Position) -> int:
-        line, character = self.character(position)
-        return self.starts[line] + character
-
-    def lsp_position(self, line: int, character: int) -> lsp.Position:
-        """The LSP position of a 0-based line and character index."""
-        return lsp.Position(line, units(self.line(line)[:character], self.encoding))
-
-    def span_offsets(self, span: Span) -> tuple[int, int]:
-        """The offsets in the text of an engine span."""
-        return self.offset(self.position(span.line, span.column)), self.offset(self.position(span.end_line, span.end_column))
-
-    def apply(self, change: lsp.TextDocumentContentChangeEvent) -> Text:
-        """The text after one didChange content change (incremental or whole)."""
-        if isinstance(change, lsp.TextDocumentContentChangePartial):
-            start, end = self.offset(change.range.start), self.offset(change.range.end)
-            return Text(self.text[:start] + change.text + self.text[max(start, end) :], self.encoding)
-        return Text(change.text, self.encoding)
-
-
-def engine_bytes(text: str) -> bytes:
-    """The bytes to lint: encoded as the XML declaration says, so the engine decodes the editor's text.
-
-    Characters the declared encoding lacks become '?' (one for one, so columns stay); a
-    byte-order mark is left out (`Text` shifts the first line back).
-    """
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    declared = _DECLARED_ENCODING.match(text)
-    if declared:
-        name = declared.group(1).lower().replace("_", "-")
-        if name.startswith(("utf-16", "utf16", "utf-32", "utf32")):  # with a byte-order mark, which the engine reads first
-            return text.encode("utf-16" if "16" in name else "utf-32", errors="surrogatepass")
-        try:
-            return text.encode(declared.group(1), errors="replace")
-        except LookupError:
-            pass  # the engine reports the unknown encoding
-    return text.encode("utf-8", errors="surrogatepass")
-
-
-def choose_encoding(capabilities: lsp.ClientCapabilities | None) -> str:
-    """UTF-32 when the client offers it (units are characters then), else UTF-16, the LSP default."""
-    general = capabilities.general if capabilities is not None else None
-    offered = (general.position_encodings or []) if general is not None else []
-    return UTF32 if UTF32 in offered else UTF16
 
 
 # Conversions ----------------------------------------------------------------------------------------
@@ -175,6 +70,16 @@ def to_lsp_diagnostic(diagnostic: Diagnostic, text: Text) -> lsp.Diagnostic:
         code=diagnostic.code,
         source="domlint",
         data=data,
+    )
+
+
+def linting_failed(error: Exception) -> lsp.Diagnostic:
+    """What stands instead of the diagnostics when linting failed: the old ones are about another text."""
+    return lsp.Diagnostic(
+        range=lsp.Range(lsp.Position(0, 0), lsp.Position(0, 0)),
+        message=f"domlint could not lint this document: internal error ({type(error).__name__}: {error}); the details are in the log",
+        severity=lsp.DiagnosticSeverity.Error,
+        source="domlint",
     )
 
 
@@ -242,33 +147,33 @@ def path_of(uri: str) -> str | None:
 
 @dataclass
 class OpenDocument:
+    """An open document: its text, the diagnostics of the text last linted, and the lint under way."""
+
     text: Text
     version: int | None
-    result: engine.Result | None = None
-    linted_text: Text | None = None  # the text `result` is about
-    pending: asyncio.TimerHandle | None = field(default=None, repr=False)
-
-
-class Protocol(LanguageServerProtocol):
-    """pygls' protocol, except that the position encoding is ours: UTF-32 when offered, else UTF-16."""
-
-    @lsp_method(lsp.INITIALIZE)
-    def lsp_initialize(self, params: lsp.InitializeParams):  # type: ignore[override]
-        chosen = choose_encoding(params.capabilities)
-        if params.capabilities.general is not None:
-            params.capabilities.general.position_encodings = [chosen]
-        self._server.encoding = chosen  # type: ignore[attr-defined]
-        return (yield from super().lsp_initialize(params))
+    diagnostics: list[Diagnostic] | None = None
+    linted_text: Text | None = None  # the text `diagnostics` are about
+    pending: asyncio.TimerHandle | None = field(default=None, repr=False)  # the debounce of the last change
+    linting: asyncio.Task[None] | None = field(default=None, repr=False)  # the lint of `linting_text`, while it runs
+    linting_text: Text | None = None
 
 
 class DomlintServer(LanguageServer):
-    """The server's state: the open documents (text, version, last result, pending lint)."""
+    """The server's state: the open documents (text, version, last diagnostics, pending lint)."""
 
     def __init__(self) -> None:
         super().__init__("domlint", _version(), protocol_cls=Protocol)
         self.encoding: str = UTF16
         self.documents: dict[str, OpenDocument] = {}
         self._reported_config_errors: set[str] = set()
+        # One thread lints, one document after another, so that no lint holds up a request; a queued
+        # lint whose text has changed since is skipped, so only the newest version is linted.
+        self._linter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="domlint-lint")
+
+    def shutdown(self) -> None:
+        """Stop as pygls does, and drop the lints not yet started (the one under way ends on its own)."""
+        self._linter.shutdown(wait=False, cancel_futures=True)
+        super().shutdown()
 
     # Linting ----------------------------------------------------------------------------------
 
@@ -283,20 +188,18 @@ class DomlintServer(LanguageServer):
                 self.window_show_message(lsp.ShowMessageParams(lsp.MessageType.Warning, message))
             return engine.NO_OPTIONS
 
-    def lint(self, uri: str) -> None:
-        """Lint the document now and publish its diagnostics."""
+    def lint(self, uri: str) -> asyncio.Task[None] | None:
+        """Lint the document's current text in the linting thread and publish its diagnostics (the task that does)."""
         document = self.documents.get(uri)
         if document is None:
-            return
+            return None
         if document.pending is not None:
             document.pending.cancel()
             document.pending = None
-        text = document.text
-        path = path_of(uri)
-        result = engine.lint(engine_bytes(text.text), path if path is not None else uri, self.options_for(uri))
-        document.result, document.linted_text = result, text
-        diagnostics = [to_lsp_diagnostic(d, text) for d in result.diagnostics]
-        self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri, diagnostics, document.version))
+        if document.linting is None or document.linting_text is not document.text:
+            document.linting_text = document.text
+            document.linting = asyncio.ensure_future(self._lint(uri, document, document.text))
+        return document.linting
 
     def lint_soon(self, uri: str) -> None:
         """Lint after DEBOUNCE_SECONDS without further change."""
@@ -305,23 +208,44 @@ class DomlintServer(LanguageServer):
             return
         if document.pending is not None:
             document.pending.cancel()
-        document.pending = asyncio.get_running_loop().call_later(DEBOUNCE_SECONDS, self._lint_guarded, uri)
+        document.pending = asyncio.get_running_loop().call_later(DEBOUNCE_SECONDS, self.lint, uri)
 
-    def _lint_guarded(self, uri: str) -> None:
+    async def _lint(self, uri: str, document: OpenDocument, text: Text) -> None:
+        """Lint `text` and publish, unless the document has changed or closed meanwhile (a newer lint publishes).
+
+        An internal error is logged and replaces the diagnostics: the old ones are about another text.
+        """
         try:
-            self.lint(uri)
+            options = self.options_for(uri)
+            found = await asyncio.get_running_loop().run_in_executor(self._linter, self._lint_if_newest, uri, document, text, options)
+            published = None if found is None else [to_lsp_diagnostic(d, text) for d in found]
         except Exception as error:  # noqa: BLE001 - the server keeps serving
             self.report(f"linting {uri}", error)
+            found, published = [], [linting_failed(error)]
+        finally:
+            if document.linting_text is text:
+                document.linting = document.linting_text = None
+        if published is None or self.documents.get(uri) is not document or document.text is not text:
+            return
+        document.diagnostics, document.linted_text = found, text
+        self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri, published, document.version))
 
-    def current(self, uri: str) -> tuple[OpenDocument, engine.Result, Text] | None:
-        """The document with diagnostics of its current text (linted now if an edit is pending)."""
-        document = self.documents.get(uri)
-        if document is None:
+    def _lint_if_newest(self, uri: str, document: OpenDocument, text: Text, options: engine.Options) -> list[Diagnostic] | None:
+        """In the linting thread: the diagnostics of `text`, or None when it is no longer the document's text."""
+        if self.documents.get(uri) is not document or document.text is not text:
             return None
-        if document.result is None or document.linted_text is not document.text:
-            self.lint(uri)
-        assert document.result is not None and document.linted_text is not None
-        return document, document.result, document.linted_text
+        path = path_of(uri)
+        return engine.lint(engine_bytes(text.text), path if path is not None else uri, options).diagnostics
+
+    async def current(self, uri: str) -> tuple[list[Diagnostic], Text] | None:
+        """The diagnostics of the document's current text, and that text: waits for its lint if need be."""
+        while (document := self.documents.get(uri)) is not None:
+            if document.diagnostics is not None and document.linted_text is document.text:
+                return document.diagnostics, document.text
+            linting = self.lint(uri)
+            if linting is not None:
+                await asyncio.shield(linting)  # a cancelled request does not cancel the lint that others wait for
+        return None
 
     def report(self, what: str, error: BaseException) -> None:
         """Log an internal error on standard error and in the client's log; never raise."""
@@ -361,18 +285,28 @@ Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
 def guarded(default: Any = None) -> Callable[[Handler], Handler]:
-    """A handler that logs its exceptions and answers `default` instead of failing."""
+    """A handler (plain or async) that logs its exceptions and answers `default` instead of failing."""
 
     def wrap(handler: Handler) -> Handler:
+        def failed(ls: DomlintServer, error: Exception) -> Any:
+            ls.report(f"handling {handler.__name__}", error)
+            return default
+
         @functools.wraps(handler)
         def run(ls: DomlintServer, params: Any) -> Any:
             try:
                 return handler(ls, params)
             except Exception as error:  # noqa: BLE001 - the server keeps serving
-                ls.report(f"handling {handler.__name__}", error)
-                return default
+                return failed(ls, error)
 
-        return run  # type: ignore[return-value]
+        @functools.wraps(handler)
+        async def run_async(ls: DomlintServer, params: Any) -> Any:
+            try:
+                return await handler(ls, params)
+            except Exception as error:  # noqa: BLE001 - the server keeps serving
+                return failed(ls, error)
+
+        return run_async if inspect.iscoroutinefunction(handler) else run  # type: ignore[return-value]
 
     return wrap
 
@@ -426,26 +360,26 @@ def create_server() -> DomlintServer:
 
     @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]))
     @guarded(default=[])
-    def code_action(ls: DomlintServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+    async def code_action(ls: DomlintServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
         only = params.context.only
         if only and not any(lsp.CodeActionKind.QuickFix.value.startswith(kind) for kind in only):
             return []
-        found = ls.current(params.text_document.uri)
+        found = await ls.current(params.text_document.uri)
         if found is None:
             return []
-        _, result, text = found
-        return quick_fixes(params.text_document.uri, result.diagnostics, text, params.range)
+        diagnostics, text = found
+        return quick_fixes(params.text_document.uri, diagnostics, text, params.range)
 
     @server.feature(lsp.TEXT_DOCUMENT_HOVER)
     @guarded()
-    def hover(ls: DomlintServer, params: lsp.HoverParams) -> lsp.Hover | None:
-        found = ls.current(params.text_document.uri)
+    async def hover(ls: DomlintServer, params: lsp.HoverParams) -> lsp.Hover | None:
+        found = await ls.current(params.text_document.uri)
         if found is None:
             return None
-        _, result, text = found
+        diagnostics, text = found
         here = text.offset(params.position)
         parts = []
-        for diagnostic in result.diagnostics:
+        for diagnostic in diagnostics:
             start, end = text.span_offsets(diagnostic.span)
             if start <= here <= end:
                 parts.append(rule_hover(diagnostic))
@@ -491,6 +425,8 @@ def create_server() -> DomlintServer:
 
 
 def main() -> None:
-    """Serve on standard input and output until the client says exit."""
+    """Serve on standard input and output until the client says exit; 1 unless it said shutdown first."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(name)s: %(levelname)s: %(message)s")
-    create_server().start_io()
+    server = create_server()
+    server.start_io()
+    sys.exit(server.protocol.exit_code)

@@ -136,6 +136,7 @@ def test_hover_on_bootloader_and_on_half_typed_text() -> None:
 
 if HAVE_LSP:
     from domlint import lsp as lsp_module
+    from domlint import lsp_text
 
 
 @needs_lsp
@@ -146,14 +147,14 @@ def test_columns_become_utf16_units_and_back_across_non_bmp_characters() -> None
     text = lsp_module.Text("<domain>\n" + line + "\n</domain>\n")
     column = line.index("dev") + 1  # 1-based characters, as the engine counts
     span = Span(2, column, 2, column + 9)
-    assert (column - 1, lsp_module.units(line[: column - 1], "utf-16")) == (12, 13)  # 'é' is one unit, '𝄞' two
+    assert (column - 1, lsp_text.units(line[: column - 1], "utf-16")) == (12, 13)  # 'é' is one unit, '𝄞' two
     assert text.range(span) == t.Range(t.Position(1, 13), t.Position(1, 22))
     assert text.character(t.Position(1, 13)) == (1, 12)
     assert text.character(t.Position(1, 6)) == (1, 5)  # the middle of the surrogate pair: before the character
     assert text.character(t.Position(1, 999)) == (1, len(line))
     wide = lsp_module.Text(text.text, "utf-32")
     assert wide.range(span) == t.Range(t.Position(1, 12), t.Position(1, 21))
-    assert lsp_module.units("é𝄞", "utf-8") == 6
+    assert lsp_text.units("é𝄞", "utf-8") == 6
     # \r\n and lone \r are line breaks for LSP and for the engine alike; past the end clamps.
     mixed = lsp_module.Text("a\r\nb\rc𝄞")
     assert mixed.position(3, 3) == t.Position(2, 3) and mixed.position(9, 1) == t.Position(2, 3)
