@@ -93,21 +93,46 @@ def apply(source: Source, fixes: list[Fix]) -> tuple[str, int]:
 
     Overlapping fixes are left for the next run (as ruff does), so one run never corrupts text.
     """
+    claimed = _Claimed(len(source.text))
     chosen: list[tuple[int, int, str]] = []
     applied = 0
     for fix in fixes:
         edits = [
             (source.offset(e.span.line, e.span.column), source.offset(e.span.end_line, e.span.end_column), e.new_text) for e in fix.edits
         ]
-        if any(
-            start < other_end and other_start < end or start == end == other_start
-            for start, end, _ in edits
-            for other_start, other_end, _ in chosen
-        ):
+        if any(claimed.conflicts(start, end) for start, end, _ in edits):
             continue
+        for start, end, _ in edits:
+            claimed.claim(start, end)
         chosen.extend(edits)
         applied += 1
-    text = source.text
-    for start, end, new_text in sorted(chosen, reverse=True):
-        text = text[:start] + new_text + text[end:]
-    return text, applied
+    pieces, cursor = [], 0
+    for start, end, new_text in sorted(chosen):
+        pieces += [source.text[cursor:start], new_text]
+        cursor = end
+    pieces.append(source.text[cursor:])
+    return "".join(pieces), applied
+
+
+class _Claimed:
+    """Which characters the chosen edits replace and where they insert, so that checking a new
+    edit against all chosen ones costs its own length, not the number of edits chosen so far.
+
+    A range conflicts with a chosen edit that replaces one of its characters or inserts strictly
+    inside it; an insertion, with a chosen edit that replaces the character at its position
+    (the chosen range starts there or spans it) or inserts at the same position."""
+
+    def __init__(self, length: int) -> None:
+        self.replaced = bytearray(length + 1)
+        self.inserted = bytearray(length + 1)
+
+    def conflicts(self, start: int, end: int) -> bool:
+        if start == end:
+            return bool(self.replaced[start] or self.inserted[start])
+        return any(self.replaced[start:end]) or any(self.inserted[start + 1 : end])
+
+    def claim(self, start: int, end: int) -> None:
+        if start == end:
+            self.inserted[start] = 1
+        else:
+            self.replaced[start:end] = b"\x01" * (end - start)
