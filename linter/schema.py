@@ -14,7 +14,7 @@ as what the author meant, and the others explain why a node is not allowed there
 from __future__ import annotations
 
 from dataclasses import field
-from functools import cache
+from functools import cache, lru_cache
 from collections.abc import Iterable
 
 from lxml import etree
@@ -243,6 +243,34 @@ def _expand(pattern: g.Pattern) -> list[_Alternative]:
     return [merged]
 
 
+_OPEN: dict[int, bool] = {}
+
+
+def accepts_anything(content: g.Pattern) -> bool:
+    """Whether a content pattern takes any attributes, text and elements to any depth (the
+    grammar's `anything`): inside such an element there is nothing to find, so walks skip it."""
+    key = id(content)
+    if key not in _OPEN:
+        alternatives = expand(content)
+        _OPEN[key] = len(alternatives) == 1 and _open(alternatives[0], _resolve(content))
+    return _OPEN[key]
+
+
+def _open(alternative: _Alternative, content: g.Pattern) -> bool:
+    """One wildcard attribute of any text, one wildcard element of this same content, any text."""
+    if len(alternative.attributes) != 1 or len(alternative.elements) != 1:
+        return False
+    attribute, element = alternative.attributes[0], alternative.elements[0]
+    return (
+        attribute.pattern.name == g.NameClass(None)
+        and isinstance(_resolve(attribute.pattern.value), g.Text)
+        and element.pattern.name == g.NameClass(None)
+        and (element.low, element.high) == (0, None)
+        and _resolve(element.pattern.content) is content
+        and any(isinstance(option, g.Text) for option in alternative.text)
+    )
+
+
 # Describing what is allowed ----------------------------------------------------------------------
 
 
@@ -288,9 +316,16 @@ def _accepts(options: list[g.Pattern], text: str) -> bool:
 
 
 def _suggest(word: str, candidates: Iterable[str]) -> str | None:
+    return _closest(word, tuple(sorted(set(candidates))))
+
+
+@lru_cache(maxsize=1024)
+def _closest(word: str, candidates: tuple[str, ...]) -> str | None:
+    """Memoised: a document may repeat one misspelling many times, and each costs a comparison
+    with every candidate."""
     import difflib  # only to explain a rejected document
 
-    matches = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)
+    matches = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
     return matches[0] if matches else None
 
 
@@ -331,6 +366,8 @@ class Interpreter:
         return self._cache[key][1]
 
     def _element(self, node: etree._Element, pattern: g.Element) -> list[Issue]:
+        if accepts_anything(pattern.content):
+            return []
         alternatives = expand(pattern.content)
         if len(alternatives) == 1:
             return self._check(node, alternatives[0])
@@ -620,6 +657,8 @@ class Schema:
         stack: list[tuple[etree._Element, g.Element]] = [(root, pattern)]
         while stack:
             node, element_pattern = stack.pop()
+            if accepts_anything(element_pattern.content):
+                continue  # no name in there is unknown
             alternatives = expand(element_pattern.content)
             known.attributes[id(node)] = [a.pattern.name.name for alt in alternatives for a in alt.attributes if a.pattern.name.name]
             child_names = [e.pattern.name.name for alt in alternatives for e in alt.elements if e.pattern.name.name]
