@@ -47,19 +47,30 @@ class _Directive:
 
 
 def _directives(document: Document) -> list[_Directive]:
+    matches = list(_DIRECTIVE.finditer(document.text))
+    scopes: list[tuple[int, int] | None] = [None] * len(matches)
+    # From the last one, so that a run of directives before one element is read once.
+    for index in reversed(range(len(matches))):
+        later = (matches[index + 1].start(), scopes[index + 1]) if index + 1 < len(matches) else None
+        scopes[index] = _scope(document, matches[index].end(), later)
     found = []
-    for match in _DIRECTIVE.finditer(document.text):
+    for match, scope in zip(matches, scopes):
         names = [name.strip() for name in match.group("names").split(",") if name.strip()]
-        found.append(_Directive(match.start(), match.end(), {n: lookup(n) for n in names}, _scope(document, match.end()), set()))
+        found.append(_Directive(match.start(), match.end(), {n: lookup(n) for n in names}, scope, set()))
     return found
 
 
-def _scope(document: Document, after: int) -> tuple[int, int] | None:
-    """The region of the element directly after a comment (blanks and comments between)."""
+def _scope(document: Document, after: int, later: tuple[int, tuple[int, int] | None] | None) -> tuple[int, int] | None:
+    """The region of the element directly after a comment (blanks and comments between).
+
+    `later` is where the next directive starts, and its scope: when it stands before the
+    element, this comment reaches the element through it (a directive is one comment)."""
     following = document.next_element(after)
     if following is None:
         return None
     element, start = following
+    if later is not None and later[0] < start:
+        return later[1] if _BETWEEN.fullmatch(document.text, after, later[0]) is not None else None
     if _BETWEEN.fullmatch(document.text, after, start) is None:
         return None
     if element is document.root:
