@@ -358,9 +358,16 @@ class Document(Source):
 
     def subtree_end(self, element: etree._Element) -> int:
         """Where the element's subtree ends: the start tag of the next element that is not a
-        descendant (nothing a diagnostic points at lies between), or the end of the text."""
-        index = self._elements.index(element) + sum(1 for node in element.iter() if isinstance(node.tag, str))
-        return self._tag_starts[index] if index < len(self._tag_starts) else len(self.text)
+        descendant (nothing a diagnostic points at lies between), or the end of the text.
+        That element is the next sibling of the element or of its nearest ancestor that has one."""
+        node: etree._Element | None = element
+        while node is not None:
+            following = next(node.itersiblings(etree.Element), None)
+            if following is not None:
+                tag = self._tags.get(following)
+                return tag.start if tag is not None else len(self.text)
+            node = node.getparent()
+        return len(self.text)
 
     def element_span(self, element: etree._Element) -> Span:
         """The start tag of an element, from "<" through ">"."""

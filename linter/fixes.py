@@ -100,8 +100,8 @@ def apply(document: Document, data: bytes, fixes: list[Fix]) -> tuple[bytes | No
     The others are left for the next run (as ruff does): two fixes of one start tag (renaming one
     attribute, adding another) could give it the same attribute twice, so they never go together.
     """
+    claimed = _Claimed(len(document.text))
     chosen: list[tuple[int, int, str]] = []
-    taken: list[tuple[int, int]] = []
     applied = 0
     for fix in fixes:
         edits = [
@@ -109,14 +109,11 @@ def apply(document: Document, data: bytes, fixes: list[Fix]) -> tuple[bytes | No
             for e in fix.edits
         ]
         regions = [_region(document, start, end) for start, end, _ in edits]
-        if any(
-            start < other_end and other_start < end or start == end == other_start
-            for start, end in regions
-            for other_start, other_end in taken
-        ):
+        if any(claimed.conflicts(start, end) for start, end in regions):
             continue
+        for start, end in regions:
+            claimed.claim(start, end)
         chosen.extend(edits)
-        taken.extend(regions)
         applied += 1
     return splice(data, sorted(chosen)), applied
 
@@ -125,3 +122,27 @@ def _region(document: Document, start: int, end: int) -> tuple[int, int]:
     """What an edit touches: its text, widened to the start tags it begins or ends in."""
     first, last = document.start_tag_around(start), document.start_tag_around(max(start, end - 1))
     return min(start, first[0]) if first else start, max(end, last[1]) if last else end
+
+
+class _Claimed:
+    """Which characters the chosen edits replace and where they insert, so that checking a new
+    edit against all chosen ones costs its own length, not the number of edits chosen so far.
+
+    A range conflicts with a chosen edit that replaces one of its characters or inserts strictly
+    inside it; an insertion, with a chosen edit that replaces the character at its position
+    (the chosen range starts there or spans it) or inserts at the same position."""
+
+    def __init__(self, length: int) -> None:
+        self.replaced = bytearray(length + 1)
+        self.inserted = bytearray(length + 1)
+
+    def conflicts(self, start: int, end: int) -> bool:
+        if start == end:
+            return bool(self.replaced[start] or self.inserted[start])
+        return any(self.replaced[start:end]) or any(self.inserted[start + 1 : end])
+
+    def claim(self, start: int, end: int) -> None:
+        if start == end:
+            self.inserted[start] = 1
+        else:
+            self.replaced[start:end] = b"\x01" * (end - start)

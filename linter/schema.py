@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import field
-from functools import cache
+from functools import cache, lru_cache
 from collections.abc import Iterable
 
 from lxml import etree
@@ -129,15 +129,23 @@ class _Alternative:
     attributes: list[_AttributeItem] = field(default_factory=list)
     elements: list[_ElementItem] = field(default_factory=list)
     text: list[g.Pattern] = field(default_factory=list)
+    # name -> item, filled as names are looked up (each node of a document asks for its own)
+    found: dict[tuple[bool, str], _ElementItem | _AttributeItem | None] = field(default_factory=dict, repr=False, compare=False)
 
     def merged(self, other: _Alternative) -> _Alternative:
         return _Alternative(self.attributes + other.attributes, self.elements + other.elements, self.text + other.text)
 
     def element_item(self, name: str) -> _ElementItem | None:
-        return _find(self.elements, name)
+        return self._item(False, name)  # type: ignore[return-value]
 
     def attribute_item(self, name: str) -> _AttributeItem | None:
-        return _find(self.attributes, name)
+        return self._item(True, name)  # type: ignore[return-value]
+
+    def _item(self, attribute: bool, name: str) -> _ElementItem | _AttributeItem | None:
+        key = (attribute, name)
+        if key not in self.found:
+            self.found[key] = _find(self.attributes if attribute else self.elements, name)
+        return self.found[key]
 
 
 def _find(items: list, name: str):  # type: ignore[no-untyped-def]
@@ -158,8 +166,19 @@ def _resolve(pattern: g.Pattern) -> g.Pattern:
     return pattern
 
 
+_TEXT_OPTIONS: dict[int, list[g.Pattern] | None] = {}
+
+
 def text_options(pattern: g.Pattern) -> list[g.Pattern] | None:
-    """The flat list of values/data/text a purely textual pattern allows; None if not textual."""
+    """The flat list of values/data/text a purely textual pattern allows; None if not textual
+    (memoised, as `expand`: every attribute of a document asks for its pattern's)."""
+    key = id(pattern)
+    if key not in _TEXT_OPTIONS:
+        _TEXT_OPTIONS[key] = _text_options(pattern)
+    return _TEXT_OPTIONS[key]
+
+
+def _text_options(pattern: g.Pattern) -> list[g.Pattern] | None:
     pattern = _resolve(pattern)
     if isinstance(pattern, (g.Value, g.Data, g.Text)):
         return [pattern]
@@ -246,6 +265,34 @@ def _expand(pattern: g.Pattern) -> list[_Alternative]:
     return [merged]
 
 
+_OPEN: dict[int, bool] = {}
+
+
+def accepts_anything(content: g.Pattern) -> bool:
+    """Whether a content pattern takes any attributes, text and elements to any depth (the
+    grammar's `anything`): inside such an element there is nothing to find, so walks skip it."""
+    key = id(content)
+    if key not in _OPEN:
+        alternatives = expand(content)
+        _OPEN[key] = len(alternatives) == 1 and _open(alternatives[0], _resolve(content))
+    return _OPEN[key]
+
+
+def _open(alternative: _Alternative, content: g.Pattern) -> bool:
+    """One wildcard attribute of any text, one wildcard element of this same content, any text."""
+    if len(alternative.attributes) != 1 or len(alternative.elements) != 1:
+        return False
+    attribute, element = alternative.attributes[0], alternative.elements[0]
+    return (
+        attribute.pattern.name == g.NameClass(None)
+        and isinstance(_resolve(attribute.pattern.value), g.Text)
+        and element.pattern.name == g.NameClass(None)
+        and (element.low, element.high) == (0, None)
+        and _resolve(element.pattern.content) is content
+        and any(isinstance(option, g.Text) for option in alternative.text)
+    )
+
+
 # Describing what is allowed ----------------------------------------------------------------------
 
 
@@ -291,9 +338,16 @@ def _accepts(options: list[g.Pattern], text: str) -> bool:
 
 
 def _suggest(word: str, candidates: Iterable[str]) -> str | None:
+    return _closest(word, tuple(sorted(set(candidates))))
+
+
+@lru_cache(maxsize=1024)
+def _closest(word: str, candidates: tuple[str, ...]) -> str | None:
+    """Memoised: a document may repeat one misspelling many times, and each costs a comparison
+    with every candidate."""
     import difflib  # only to explain a rejected document
 
-    matches = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)
+    matches = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
     return matches[0] if matches else None
 
 
@@ -350,6 +404,8 @@ class Interpreter:
         return self._cache[key][1]
 
     def _element(self, node: etree._Element, pattern: g.Element) -> list[Issue]:
+        if accepts_anything(pattern.content):
+            return []
         alternatives = expand(pattern.content)
         if len(alternatives) == 1:
             return self._check(node, alternatives[0])
@@ -610,7 +666,11 @@ class Schema:
     relaxng: etree.RelaxNG
     patterns: g.Grammar
 
+    interpreter_decides_crowded: bool = False  # the bundled grammar: its tests prove both verdicts agree
+
     def validate(self, document: Document) -> list[Issue]:
+        if self.interpreter_decides_crowded and crowded(document.root):
+            return self.explain(document)
         if self.relaxng.validate(document.root):
             return []
         return self.explain(document) or self._unexplained(document)
@@ -650,6 +710,8 @@ class Schema:
         stack: list[tuple[etree._Element, g.Element]] = [(root, pattern)]
         while stack:
             node, element_pattern = stack.pop()
+            if accepts_anything(element_pattern.content):
+                continue  # no name in there is unknown
             alternatives = expand(element_pattern.content)
             known.attributes[id(node)] = [a.pattern.name.name for alt in alternatives for a in alt.attributes if a.pattern.name.name]
             child_names = [e.pattern.name.name for alt in alternatives for e in alt.elements if e.pattern.name.name]
@@ -674,7 +736,7 @@ def load_schema(path: g.StrPath) -> Schema:
 @cache
 def bundled_schema() -> Schema:
     path = g.schema_path(DOMAIN_GRAMMAR)
-    return Schema(path, bundled_relaxng(), g.load(path))
+    return Schema(path, bundled_relaxng(), g.load(path), interpreter_decides_crowded=True)
 
 
 @cache
@@ -726,19 +788,56 @@ def bundled_verdict(root: etree._Element) -> tuple[bool, etree._Element | None]:
     return False, os if os is not None else next(root.iterchildren("os"), None)
 
 
-_OS_VERDICTS: dict[bytes, bool] = {}
+# libxml2 checks the children of an element in time quadratic in their number (40,000 <boot>
+# in <os>: 1 s, 100,000: 13 s); a domain's elements have a few dozen. Beyond this many, the
+# interpreter, linear and proven to agree with lxml on every fixture and corpus document
+# (tests/test_schema.py), gives the verdict on the bundled grammar instead.
+CROWDED_CHILDREN = 1000
+
+
+def crowded(element: etree._Element) -> bool:
+    """Whether the element or one inside it has more children than lxml checks in linear time."""
+    return any(len(node) > CROWDED_CHILDREN for node in element.iter(etree.Element))
+
+
+class _Verdicts:
+    """Verdicts on <os> texts seen before (domains made from one template share their <os>),
+    bounded by the bytes of the texts kept: a text longer than `longest` is not kept, and the
+    cache starts afresh when its texts would exceed `total`."""
+
+    def __init__(self, longest: int, total: int) -> None:
+        self.longest, self.total = longest, total
+        self.verdicts: dict[bytes, bool] = {}
+        self.size = 0  # bytes of the texts kept
+
+    def get(self, text: bytes) -> bool | None:
+        return self.verdicts.get(text)
+
+    def put(self, text: bytes, verdict: bool) -> None:
+        if len(text) > self.longest:
+            return
+        if self.size + len(text) > self.total:
+            self.verdicts.clear()
+            self.size = 0
+        self.verdicts[text] = verdict
+        self.size += len(text)
+
+
+# A template's <os> takes a few hundred bytes; 1,024 of the longest kept take 4 MiB.
+OS_VERDICTS = _Verdicts(longest=4096, total=4 * 1024 * 1024)
 
 
 def _os_valid(os: etree._Element) -> bool:
-    """lxml's verdict on an <os> element, reused for an identical one (domains made from one
-    template share their <os>): the text of the element, with the namespaces it uses, is all
-    the verdict depends on."""
+    """The bundled grammar's verdict on an <os> element, reused for an identical one: the text
+    of the element, with the namespaces it uses, is all the verdict depends on."""
+    if crowded(os):
+        pattern = bundled_schema().root_pattern(os)
+        return pattern is not None and not Interpreter().element(os, pattern)
     key = etree.tostring(os, with_tail=False)
-    verdict = _OS_VERDICTS.get(key)
+    verdict = OS_VERDICTS.get(key)
     if verdict is None:
-        if len(_OS_VERDICTS) >= 1024:
-            _OS_VERDICTS.clear()  # bounded: memory stays flat however many distinct files
-        verdict = _OS_VERDICTS[key] = bool(bundled_relaxng().validate(os))
+        verdict = bool(bundled_relaxng().validate(os))
+        OS_VERDICTS.put(key, verdict)
     return verdict
 
 
