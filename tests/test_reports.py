@@ -4,9 +4,20 @@ optional extras."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
+import pytest
+from click.testing import CliRunner
 from lxml import etree
 
 from domlint import engine
+from domlint.cli import main
 from domlint.formats import FORMATS
 
 from .conftest import ROOT
@@ -47,3 +58,50 @@ def test_junit_is_valid_against_junit_10_xsd() -> None:
     schema.assertValid(_junit())
     empty = etree.fromstring(FORMATS["junit"]([], False).encode("utf-8"))
     schema.assertValid(empty)
+
+
+# --- optional extras ------------------------------------------------------------------------------
+
+XSD11 = """<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"
+    xmlns:vc="http://www.w3.org/2007/XMLSchema-versioning" vc:minVersion="1.1">
+  <xs:element name="note"/>
+</xs:schema>
+"""
+
+
+def _hint(extra: str) -> str:
+    return f"install domlint with the {extra} extra from a checkout or a wheel built from it (in the checkout: pip install '.[{extra}]')"
+
+
+@pytest.mark.parametrize(
+    ("module", "grammar", "text", "needs"),
+    [
+        ("xmlschema", "note.xsd", XSD11, f"XSD 1.1 grammars need xmlschema: {_hint('xsd11')}"),
+        ("rnc2rng", "note.rnc", "element note { empty }\n", f"compact-syntax grammars need rnc2rng: {_hint('rnc')}"),
+    ],
+)
+def test_validate_names_the_missing_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: str, grammar: str, text: str, needs: str
+) -> None:
+    (tmp_path / grammar).write_text(text)
+    (tmp_path / "note.xml").write_text("<note/>\n")
+    monkeypatch.setitem(sys.modules, module, None)  # `import module` now fails, as when it is not installed
+    result = CliRunner().invoke(main, ["validate", "--schema", str(tmp_path / grammar), str(tmp_path / "note.xml")])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"domlint: error: {tmp_path / grammar}: {needs}\n"
+
+
+def test_lsp_names_the_missing_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "domlint.lsp", None)
+    result = CliRunner().invoke(main, ["lsp"])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"domlint: error: the language server needs pygls: {_hint('lsp')} (import of domlint.lsp halted; None in sys.modules)\n"
+    )
+
+
+def test_xmlschema_is_only_an_extra() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert not [d for d in project["dependencies"] if d.startswith("xmlschema")]
+    assert project["optional-dependencies"]["xsd11"] == ["xmlschema>=3.0"]
+    assert "xmlschema>=3.0" in project["optional-dependencies"]["test"]
