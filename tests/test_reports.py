@@ -4,7 +4,12 @@ optional extras."""
 
 from __future__ import annotations
 
+import json
+import re
 import sys
+from collections.abc import Iterator
+from email.message import Message
+from importlib import metadata
 from pathlib import Path
 
 if sys.version_info >= (3, 11):
@@ -16,8 +21,10 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
-from domlint import engine
+import domlint
+from domlint import docs, engine
 from domlint.cli import main
+from domlint.rules import REGISTRY
 from domlint.formats import FORMATS
 
 from .conftest import ROOT
@@ -92,7 +99,8 @@ def test_validate_names_the_missing_extra(
 
 
 def test_lsp_names_the_missing_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "domlint.lsp", None)
+    monkeypatch.setitem(sys.modules, "domlint.lsp", None)  # as when pygls is missing: the import fails
+    monkeypatch.delattr(domlint, "lsp", raising=False)  # a test may have imported it before
     result = CliRunner().invoke(main, ["lsp"])
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == (
@@ -105,3 +113,74 @@ def test_xmlschema_is_only_an_extra() -> None:
     assert not [d for d in project["dependencies"] if d.startswith("xmlschema")]
     assert project["optional-dependencies"]["xsd11"] == ["xmlschema>=3.0"]
     assert "xmlschema>=3.0" in project["optional-dependencies"]["test"]
+
+
+# --- rule documentation and its address -----------------------------------------------------------
+
+PAGE_URL = "https://example.org/domlint/docs/rules.md"
+
+
+@pytest.fixture
+def published(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Package metadata as a build that publishes the rules page declares it in [project.urls]."""
+    meta = Message()
+    meta["Name"] = "domlint"
+    meta["Project-URL"] = "Homepage, https://example.org/domlint"
+    meta["Project-URL"] = f"Rules, {PAGE_URL}"
+    monkeypatch.setattr(metadata, "metadata", lambda name: meta)
+    docs._page_url.cache_clear()
+    yield
+    docs._page_url.cache_clear()
+
+
+def test_rules_page_is_generated_from_the_registry() -> None:
+    """docs/rules.md is what `python -m domlint.docs` writes: this fails when it is stale."""
+    assert (ROOT / "docs" / "rules.md").read_text(encoding="utf-8") == docs.render()
+
+
+def test_rules_page_has_one_section_per_rule_anchored_by_name() -> None:
+    page = docs.render()
+    sections = re.findall(r"^## (.+)$", page, re.MULTILINE)
+    assert sections == [r.name for r in sorted(REGISTRY.values(), key=lambda r: r.code)]
+    assert "\n## invalid-value\n\n`OS004`, error, drivers: all.\n\nAn attribute value or text that the grammar does not allow.\n" in page
+    assert "- [`OS015` namespaced-root](#namespaced-root): A \\<domain> or \\<os> root in an XML namespace" in page
+    assert "\n### What it catches\n" in page and "\n## What it catches\n" not in page
+
+
+def test_rules_page_command_writes_the_page(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "rules.md"
+    assert docs.main([str(target)]) == 0
+    assert target.read_bytes() == docs.render().encode("utf-8")
+
+
+def test_no_published_page_means_no_address() -> None:
+    docs._page_url.cache_clear()
+    log = json.loads(FORMATS["sarif"](_two_findings(), False))
+    assert [sorted(r) for r in log["runs"][0]["tool"]["driver"]["rules"]] == [
+        ["defaultConfiguration", "fullDescription", "help", "id", "name", "shortDescription"]
+    ]
+    assert docs.rule_url(REGISTRY["invalid-value"]) is None
+
+
+def test_sarif_help_uri_is_the_rule_section(published: None) -> None:
+    log = json.loads(FORMATS["sarif"](_two_findings(), False))
+    (descriptor,) = log["runs"][0]["tool"]["driver"]["rules"]
+    assert descriptor["helpUri"] == f"{PAGE_URL}#invalid-value"
+
+
+def test_lsp_code_description_is_the_rule_section(published: None) -> None:
+    lsp_module = pytest.importorskip("domlint.lsp")
+    (diagnostic, _) = _two_findings()[0].diagnostics
+    shown = lsp_module.to_lsp_diagnostic(diagnostic, lsp_module.Text(TWO_FINDINGS.decode()))
+    assert shown.code_description.href == f"{PAGE_URL}#invalid-value"
+
+
+def test_lsp_has_no_code_description_without_a_published_page() -> None:
+    lsp_module = pytest.importorskip("domlint.lsp")
+    docs._page_url.cache_clear()
+    (diagnostic, _) = _two_findings()[0].diagnostics
+    assert lsp_module.to_lsp_diagnostic(diagnostic, lsp_module.Text(TWO_FINDINGS.decode())).code_description is None
+
+
+def _two_findings() -> list[engine.Result]:
+    return [engine.lint(TWO_FINDINGS, "a.xml")]
