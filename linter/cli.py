@@ -11,6 +11,7 @@ import click
 
 from . import config, engine, grammars, parallel
 from .diagnostics import Severity
+from .extras import install_hint
 from .formats import FORMATS, SUMMARISED_FORMATS
 from .formats.common import display_path
 from .formats.full import summary
@@ -401,10 +402,10 @@ def rules_command(output_format: str) -> None:
 
 @main.command()
 def lsp() -> None:
-    """Run the language server on standard input and output (needs: pip install 'domlint[lsp]')."""
+    """Run the language server on standard input and output (needs the lsp extra)."""
     try:
         from . import lsp as language_server  # imported here only: `check` never loads pygls
     except ImportError as error:
-        click.echo(f"domlint: error: the language server needs pygls: pip install 'domlint[lsp]' ({error})", err=True)
+        click.echo(f"domlint: error: the language server needs pygls: {install_hint('lsp')} ({error})", err=True)
         sys.exit(EXIT_ERROR)
     language_server.main()

@@ -18,6 +18,7 @@ from lxml import etree
 from . import grammar as g
 from .diagnostics import Severity
 from .document import Document
+from .extras import install_hint
 from .includes import IncludeRefused, Includes, XsdResolver, check_compact, inline_relaxng, read_regular, xmlschema_opener
 from .rules import Rule, declare
 from .schema import ExplanationTooCostly, Issue, Schema
@@ -83,7 +84,7 @@ def _compact(path: str) -> Validator:
     try:
         import rnc2rng  # only for .rnc grammars (the `rnc` extra)
     except ImportError:
-        raise GrammarError(f"{path}: compact-syntax grammars need rnc2rng: pip install 'domlint[rnc]'") from None
+        raise GrammarError(f"{path}: compact-syntax grammars need rnc2rng: {install_hint('rnc')}") from None
 
     check_compact(path, Includes(path), read_regular(path))
     try:
@@ -166,7 +167,10 @@ class _Xsd11Validator:
     def __init__(self, path: str) -> None:
         import warnings
 
-        import xmlschema  # heavy: only when an XSD 1.1 grammar is used
+        try:
+            import xmlschema  # heavy: only when an XSD 1.1 grammar is used (the `xsd11` extra)
+        except ImportError:
+            raise GrammarError(f"{path}: XSD 1.1 grammars need xmlschema: {install_hint('xsd11')}") from None
 
         refused: list[IncludeRefused] = []
         opener = xmlschema_opener(Includes(path), path, refused)

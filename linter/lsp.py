@@ -40,6 +40,7 @@ from pygls.lsp.server import LanguageServer
 
 from . import config, engine, hints
 from .diagnostics import Diagnostic, Fix, Severity
+from .docs import rule_url
 from .lsp_protocol import Protocol
 from .lsp_text import UTF16, Text, engine_bytes
 from .rules import drivers_label, lookup
@@ -63,11 +64,14 @@ def to_lsp_diagnostic(diagnostic: Diagnostic, text: Text) -> lsp.Diagnostic:
     data: dict[str, Any] = {"name": diagnostic.name}
     if diagnostic.help:
         data["help"] = diagnostic.help
+    found = lookup(diagnostic.name)
+    address = rule_url(found) if found else None
     return lsp.Diagnostic(
         range=text.range(diagnostic.span),
         message=f"{diagnostic.name}: {diagnostic.message}",
         severity=SEVERITIES[diagnostic.severity],
         code=diagnostic.code,
+        code_description=lsp.CodeDescription(href=address) if address else None,
         source="domlint",
         data=data,
     )

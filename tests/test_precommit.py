@@ -14,7 +14,7 @@ from .conftest import FIXTURES, ROOT
 
 PRE_COMMIT = Path(sys.executable).parent / "pre-commit"
 pytestmark = pytest.mark.skipif(
-    not PRE_COMMIT.exists() or shutil.which("git") is None, reason="pre-commit or git is missing (pip install 'domlint[test]')"
+    not PRE_COMMIT.exists() or shutil.which("git") is None, reason="pre-commit or git is missing (the test extra: pip install '.[test]')"
 )
 
 

@@ -17,7 +17,7 @@ def _ruff() -> str | None:
     return str(beside) if beside.exists() else shutil.which("ruff")
 
 
-@pytest.mark.skipif(_ruff() is None, reason="ruff is missing (pip install 'domlint[test]')")
+@pytest.mark.skipif(_ruff() is None, reason="ruff is missing (the test extra: pip install '.[test]')")
 @pytest.mark.parametrize("arguments", [["check"], ["format", "--check"]])
 def test_ruff(arguments: list[str]) -> None:
     result = subprocess.run([_ruff(), *arguments, "linter", "tests"], cwd=ROOT, capture_output=True, text=True, check=False)

@@ -1,9 +1,12 @@
 """`--format junit`: JUnit XML for CI test report views (GitLab `artifacts:reports:junit`, Jenkins).
 
-One `<testsuite name="domlint">` in a `<testsuites>`; one `<testcase classname="domlint">` per
-file, named by its path; a `<failure>` per diagnostic (`message` the message, `type` the code
-and name, the text `path:line:col: severity code name: message` and the help); a file that is
-not a libvirt domain is `<skipped/>`. Characters XML 1.0 cannot carry become U+FFFD.
+Jenkins and GitLab show one failure per test case, so every diagnostic is its own
+`<testcase classname="domlint">`, named `path:line:col code name`, with one `<failure>`
+(`message` the message, `type` the code and name, the text `path:line:col: severity code name:
+message` and the help). A file without diagnostics is a passing case named by its path; a file
+that is not a libvirt domain is a `<skipped/>` one. Every case carries the `file` attribute
+GitLab reads. The document is valid against Jenkins' `junit-10.xsd` but for that attribute.
+Characters XML 1.0 cannot carry become U+FFFD.
 """
 
 from __future__ import annotations
@@ -19,35 +22,44 @@ from .full import headline
 
 def render(results: list[Result], color: bool = False) -> str:
     ordered = by_path(results)
-    failed = sum(1 for r in ordered if r.diagnostics)
+    cases = [case for result in ordered for case in _testcases(result)]
+    failures = sum(len(result.diagnostics) for result in ordered)
     skipped = sum(1 for r in ordered if r.skipped and not r.diagnostics)
-    counts = f'tests="{len(ordered)}" failures="{failed}" errors="0" skipped="{skipped}"'
+    counts = f'tests="{len(cases)}" failures="{failures}" errors="0"'
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         f'<testsuites name="domlint" {counts}>',
-        f'  <testsuite name="domlint" {counts}>',
+        f'  <testsuite name="domlint" {counts} skipped="{skipped}">',
+        *cases,
+        "  </testsuite>",
+        "</testsuites>",
     ]
-    for result in ordered:
-        lines.extend(_testcase(result))
-    lines += ["  </testsuite>", "</testsuites>"]
     return "\n".join(lines) + "\n"
 
 
-def _testcase(result: Result) -> list[str]:
-    opening = f'    <testcase classname="domlint" name={_attribute(result.path)} file={_attribute(result.path)}'
+def _testcases(result: Result) -> list[str]:
+    """One case per diagnostic; one passing or skipped case for a file without any."""
     if result.diagnostics:
-        return [opening + ">", *(_failure(d) for d in result.diagnostics), "    </testcase>"]
+        return [_failed(d) for d in result.diagnostics]
+    opening = _opening(result.path, result.path)
     if result.skipped:
-        return [opening + ">", '      <skipped message="not a libvirt domain or &lt;os&gt; fragment"/>', "    </testcase>"]
-    return [opening + "/>"]
+        return [f'{opening}>\n      <skipped message="not a libvirt domain or &lt;os&gt; fragment"/>\n    </testcase>']
+    return [f"{opening}/>"]
 
 
-def _failure(diagnostic: Diagnostic) -> str:
+def _opening(name: str, path: str) -> str:
+    return f'    <testcase classname="domlint" name={_attribute(name)} file={_attribute(path)}'
+
+
+def _failed(diagnostic: Diagnostic) -> str:
+    span = diagnostic.span
+    name = f"{diagnostic.path}:{span.line}:{span.column} {diagnostic.code} {diagnostic.name}"
     text = headline(diagnostic) + (f"\nhelp: {diagnostic.help}" if diagnostic.help else "")
-    return (
-        f"      <failure message={_attribute(diagnostic.message)} type={_attribute(f'{diagnostic.code} {diagnostic.name}')}>"
+    failure = (
+        f"<failure message={_attribute(diagnostic.message)} type={_attribute(f'{diagnostic.code} {diagnostic.name}')}>"
         f"{_text(text)}</failure>"
     )
+    return f"{_opening(name, diagnostic.path)}>\n      {failure}\n    </testcase>"
 
 
 def _text(value: str) -> str:

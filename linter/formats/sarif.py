@@ -1,7 +1,8 @@
 """`--format sarif`: SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.
 
 One run; `tool.driver.rules` describes the rules that occur (id = code, name, summary, the
-rule's documentation as help), each result points at its rule by `ruleId` and `ruleIndex`.
+rule's documentation as help, `helpUri` its section of docs/rules.md where the build publishes
+it), each result points at its rule by `ruleId` and `ruleIndex`.
 Regions are 1-based with exclusive ends and columns in characters (`columnKind`
 `unicodeCodePoints`), exactly domlint's spans. Paths stay relative as given, URI-escaped; each
 result carries the same line-independent fingerprint as `--format gitlab`.
@@ -15,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..diagnostics import Diagnostic, Severity
+from ..docs import rule_url
 from ..engine import Result
 from ..rules import Rule, lookup
 from .common import by_path, fingerprints, repo_path
@@ -68,12 +70,14 @@ def _descriptor(diagnostic: Diagnostic) -> dict[str, Any]:
         return {"id": diagnostic.code, "name": diagnostic.name, "defaultConfiguration": {"level": LEVELS[diagnostic.severity]}}
     doc = rule.doc.strip() or rule.summary
     lead = doc.split("\n## ", 1)[0]
+    address = rule_url(rule)
     return {
         "id": rule.code,
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": " ".join(lead.split())},
         "help": {"text": doc, "markdown": doc},
+        **({"helpUri": address} if address else {}),
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
     }
 
