@@ -52,6 +52,14 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
+
+# Without a BOM, the first "<?" tells a UTF-16 or UTF-32 file's byte order (XML 1.0, appendix F).
+_UNMARKED = (
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00<\x00?", "utf-16-be"),
+    (b"<\x00?\x00", "utf-16-le"),
+)
 _DECLARED_ENCODING = Regex(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]*)["']""")
 
 # A document type declaration: quoted literals and the internal subset's comments, processing
@@ -168,17 +176,21 @@ def _bom(data: bytes) -> bytes:
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Decode as the XML parser does: BOM first, then the declared encoding, else UTF-8.
+    """Decode as the XML parser does: BOM first, then the byte order of an unmarked UTF-16 or
+    UTF-32 start, then the declared encoding, else UTF-8.
 
     Returns the text (without the BOM) and the codec of the bytes after the BOM. A declared name
     that is no text codec, or that cannot decode ('undefined', 'idna'), reads as UTF-8: the parser
     then reports the encoding it does not support.
     """
-    if data[:1] == b"<" and not data.startswith(b"<?xml"):  # the usual case: no BOM, no declaration
+    if data[:1] == b"<" and data[1:2] != b"\x00" and not data.startswith(b"<?xml"):  # usual: no BOM, no declaration
         return data.decode("utf-8", errors="replace"), "utf-8"
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return data[len(bom) :].decode(encoding, errors="replace"), encoding
+    for start, encoding in _UNMARKED:
+        if data.startswith(start):
+            return data.decode(encoding, errors="replace"), encoding
     declared = _DECLARED_ENCODING.match(data)
     encoding = declared.group(1).decode("ascii") if declared else "utf-8"
     try:
