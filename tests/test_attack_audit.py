@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -38,3 +41,20 @@ def test_an_unmarked_utf16_or_utf32_file_is_fixed_at_the_attribute(tmp_path: Pat
     code, _, err = run("check", "--fix", str(path))
     assert (code, err) == (0, "domlint: applied 1 fixes to 1 file\n")
     assert path.read_bytes() == domain("    <bootmenu enable='yes'/>\n", head).encode(codec)
+
+
+# 6. The diff of a file whose name is not UTF-8 names the file itself, not the report's spelling of it.
+
+
+@pytest.mark.skipif(shutil.which("patch") is None or shutil.which("git") is None, reason="needs GNU patch and git")
+@pytest.mark.parametrize("tool", [["patch", "-p0", "--quiet", "-i"], ["git", "apply", "-p0"]], ids=["patch", "git-apply"])
+def test_the_diff_of_a_file_named_in_no_utf8_is_a_patch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tool: list[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    original = domain("    <bootmenu enabled='yes'/>\n").encode()
+    target = tmp_path / os.fsdecode(b"g\xff.xml")
+    target.write_bytes(original)
+    result = CliRunner().invoke(main, ["check", "--diff", "."])
+    assert result.exit_code == 1 and result.stdout_bytes.startswith(b"--- g\xff.xml\t\n+++ g\xff.xml\t\n@@ ")
+    (tmp_path / "fix.patch").write_bytes(result.stdout_bytes)
+    subprocess.run([*tool, "fix.patch"], cwd=tmp_path, check=True, capture_output=True)
+    assert target.read_bytes() == domain("    <bootmenu enable='yes'/>\n").encode()
