@@ -58,3 +58,34 @@ def test_the_diff_of_a_file_named_in_no_utf8_is_a_patch(tmp_path: Path, monkeypa
     (tmp_path / "fix.patch").write_bytes(result.stdout_bytes)
     subprocess.run([*tool, "fix.patch"], cwd=tmp_path, check=True, capture_output=True)
     assert target.read_bytes() == domain("    <bootmenu enable='yes'/>\n").encode()
+
+
+# 13. XSD 1.1 assertions reach regular expressions too (matches, replace, tokenize): xmlschema runs
+# them with Python's backtracking `re`, so a grammar using them is refused, not left to stall a run.
+
+XSD11 = (
+    '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:vc="http://www.w3.org/2007/XMLSchema-versioning"'
+    ' vc:minVersion="1.1">{}</xs:schema>\n'
+)
+ASSERTIONS = {
+    "assert": '<xs:element name="root"><xs:complexType><xs:simpleContent><xs:extension base="xs:string">'
+    "<xs:assert test=\"matches($value, '^(a*)*b$')\"/></xs:extension></xs:simpleContent></xs:complexType></xs:element>",
+    "assertion": '<xs:element name="root"><xs:simpleType><xs:restriction base="xs:string">'
+    "<xs:assertion test=\"empty(tokenize($value, '(a*)*b'))\"/></xs:restriction></xs:simpleType></xs:element>",
+    "alternative": '<xs:element name="root" type="xs:anyType">'
+    "<xs:alternative test=\"replace(@a, '(a*)*b', '') = 'x'\" type=\"xs:int\"/></xs:element>",
+}
+
+
+@pytest.mark.parametrize("construct", ASSERTIONS)
+def test_an_xpath_regular_expression_in_an_xsd11_grammar_is_refused(tmp_path: Path, construct: str) -> None:
+    grammar, document = tmp_path / "g.xsd", tmp_path / "doc.xml"
+    grammar.write_text(XSD11.format(ASSERTIONS[construct]))
+    document.write_text(f"<root a='{'a' * 20}'>{'a' * 20}</root>\n")
+    code, out, err = run("validate", "--schema", str(grammar), str(document))
+    function = {"assert": "matches", "assertion": "tokenize", "alternative": "replace"}[construct]
+    assert (code, out) == (2, "")
+    assert err == (
+        f"domlint: error: {grammar}: the grammar does not compile: {function}() in an XPath test: its regular"
+        " expressions run by backtracking, without a time bound; not supported\n"
+    )
