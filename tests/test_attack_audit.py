@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -89,3 +90,24 @@ def test_an_xpath_regular_expression_in_an_xsd11_grammar_is_refused(tmp_path: Pa
         f"domlint: error: {grammar}: the grammar does not compile: {function}() in an XPath test: its regular"
         " expressions run by backtracking, without a time bound; not supported\n"
     )
+
+
+# 1. An element rename never brings a second copy of an element that may appear once: the result
+# would be well-formed but refused by libvirt's schema (a new error where the fix meant to end one).
+
+
+def test_no_element_rename_onto_a_single_element_present(tmp_path: Path) -> None:
+    text = domain("    <bootmenu enable='yes'/>\n    <bootmnu enable='no'/>\n    <bot dev='cdrom'/>\n    <boot dev='hd'/>\n")
+    path = tmp_path / "guest.xml"
+    path.write_text(text)
+    code, out, _ = run("check", "--format", "json", str(path))
+    findings = [(d["line"], d["column"], d["code"], d["message"], d.get("help")) for d in json.loads(out)]
+    assert (code, findings) == (
+        1,
+        [
+            (5, 5, "OS002", "unknown element <bootmnu> in <os>; did you mean <bootmenu>?", "<bootmenu> is already there: merge the two"),
+            (6, 5, "OS002", "unknown element <bot> in <os>; did you mean <boot>?", "rename <bot> to <boot>"),
+        ],
+    )
+    code, _, _ = run("check", "--fix", str(path))
+    assert (code, path.read_text()) == (1, text.replace("<bot ", "<boot "))
