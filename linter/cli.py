@@ -301,7 +301,7 @@ def _show_diffs(paths: tuple[str, ...], stdin_filename: str | None, resolver: co
         if fixed.refused:
             click.echo(f"domlint: error: {name}: no diff: {fixed.refused}", err=True)
             problems = True
-        text = autofix.diff(fixed, name)
+        text = autofix.diff(fixed, location or name)  # the file's own name: the report's may spell its bytes as \xNN
         changed |= bool(text)
         click.echo(text, nl=False)
     _warn_of_skipped(links)

@@ -185,7 +185,8 @@ def _unmarked_utf16(data: bytes) -> bool:
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Decode as the XML parser does: BOM first, then the declared encoding, else UTF-8.
+    """Decode as the XML parser does: BOM first, then the byte order of an unmarked UTF-16 or
+    UTF-32 start, then the declared encoding, else UTF-8.
 
     Returns the text (without the BOM) and the codec of the bytes after the BOM. A declared name
     that is no text codec, or that cannot decode ('undefined', 'idna'), reads as UTF-8: the parser

@@ -38,6 +38,7 @@ SCHEMA_VIOLATION = declare(
 
 _SAFE_PARSER = dict(resolve_entities=False, no_network=True, load_dtd=False)
 _XSD = "http://www.w3.org/2001/XMLSchema"
+_XPATH_REGEX_FUNCTIONS = frozenset({"matches", "replace", "tokenize", "analyze-string"})
 _XSD11_ONLY = ("assert", "assertion", "alternative", "openContent", "defaultOpenContent", "override")
 _ATTRIBUTE_IN_MESSAGE = (
     Regex(r"attribute '([^']+)'"),
@@ -187,6 +188,8 @@ class _Xsd11Validator:
             raise GrammarError(f"{path}: the grammar does not compile: {str(error).splitlines()[0]}") from None
         try:
             self._match_in_linear_time()
+            if not _bundled(path):  # domlint's own grammar is trusted: its tests are simple and anchored
+                self._refuse_xpath_regular_expressions()
         except ValueError as error:
             raise GrammarError(f"{path}: the grammar does not compile: {error}") from None
 
@@ -201,6 +204,17 @@ class _Xsd11Validator:
             if isinstance(component, XsdPatternFacets):
                 component.patterns = [regex.Pattern(pattern.pattern) for pattern in component.patterns]
 
+    def _refuse_xpath_regular_expressions(self) -> None:
+        """An assertion's or alternative's XPath test may call matches(), replace() or tokenize(),
+        which elementpath runs with Python's backtracking `re`: no time bound, so not supported."""
+        for component in self._schema.maps.iter_components():
+            token = getattr(component, "token", None)  # the parsed XPath test of xs:assert, xs:assertion, xs:alternative
+            found = next((t.symbol for t in token.iter() if t.symbol in _XPATH_REGEX_FUNCTIONS), None) if token is not None else None
+            if found is not None:
+                raise ValueError(
+                    f"{found}() in an XPath test: its regular expressions run by backtracking, without a time bound; not supported"
+                )
+
     def validate(self, document: Document) -> list[Issue]:
         issues = []
         for error in self._schema.iter_errors(document.root):
@@ -212,6 +226,11 @@ class _Xsd11Validator:
             message = (error.reason or str(error)).rstrip(".")
             issues.append(Issue(SCHEMA_VIOLATION, element, message, attribute=_attribute_named(element, message)))
         return issues
+
+
+def _bundled(path: str) -> bool:
+    """Whether the grammar is one domlint ships (`domlint schema --format xsd --path`)."""
+    return os.path.dirname(os.path.realpath(path)) == os.path.dirname(os.path.realpath(g.schema_path("domain.xsd")))
 
 
 def _element_at(document: Document, path: str | None, line: int) -> etree._Element:

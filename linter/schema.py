@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import field
+from collections import Counter
 from functools import cache, lru_cache
 from collections.abc import Iterable
 
@@ -615,6 +616,7 @@ class _KnownNames:
 
     attributes: dict[int, list[str]] = field(default_factory=dict)
     siblings: dict[int, list[str]] = field(default_factory=dict)
+    full: dict[int, set[str]] = field(default_factory=dict)  # per unknown element: the sibling names present as often as allowed
 
 
 def _finish(issues: list[Issue], known: _KnownNames) -> list[Issue]:
@@ -639,7 +641,10 @@ def _finish(issues: list[Issue], known: _KnownNames) -> list[Issue]:
             parent = issue.element.getparent()
             where = f" in <{_display(parent)}>" if parent is not None else ""
             suggestion = _near_miss(_element_key(issue.element), known.siblings.get(id(issue.element), []))
-            if suggestion:
+            if suggestion in known.full.get(id(issue.element), ()):  # a rename would give one too many: no fix
+                message = f"unknown element <{_display(issue.element)}>{where}; did you mean <{suggestion}>?"
+                finished.append(_replace(issue, message, f"<{suggestion}> is already there: merge the two"))
+            elif suggestion:
                 message = f"unknown element <{_display(issue.element)}>{where}; did you mean <{suggestion}>?"
                 finished.append(_replace(issue, message, f"rename <{_display(issue.element)}> to <{suggestion}>", suggestion))
             else:
@@ -715,12 +720,16 @@ class Schema:
             alternatives = expand(element_pattern.content)
             known.attributes[id(node)] = [a.pattern.name.name for alt in alternatives for a in alt.attributes if a.pattern.name.name]
             child_names = [e.pattern.name.name for alt in alternatives for e in alt.elements if e.pattern.name.name]
+            present = Counter(_element_key(c) for c in node if isinstance(c.tag, str))
+            items = {name: next((i for alt in alternatives if (i := alt.element_item(name))), None) for name in present}
+            full = {name for name, item in items.items() if item is not None and item.high is not None and present[name] >= item.high}
             for child in node:
                 if not isinstance(child.tag, str):
                     continue
-                item = next((i for alt in alternatives if (i := alt.element_item(_element_key(child)))), None)
+                item = items[_element_key(child)]
                 if item is None:
                     known.siblings[id(child)] = child_names
+                    known.full[id(child)] = full
                 else:
                     stack.append((child, item.pattern))
         return known
