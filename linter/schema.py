@@ -16,11 +16,12 @@ from __future__ import annotations
 import sys
 from dataclasses import field
 from functools import cache
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from lxml import etree
 
 from . import grammar as g
+from . import xmlfeatures
 from .diagnostics import Severity
 from .document import Document
 from .rules import Rule, declare
@@ -106,6 +107,7 @@ class Issue:
     help: str | None = None
     subject: str | None = None  # the missing attribute's name, for near-miss matching
     suggestion: str | None = None  # the known name an unknown one nearly matches
+    tail: etree._Element | None = None  # the node whose tail text is at fault (text after a child)
 
 
 # Alternatives ------------------------------------------------------------------------------------
@@ -335,7 +337,8 @@ _RECURSION_LIMIT = 1000 + _DEEPEST_DOCUMENT * _FRAMES_PER_LEVEL
 class Interpreter:
     """Walks a document against grammar patterns and returns every independent issue."""
 
-    def __init__(self) -> None:
+    def __init__(self, entities: Mapping[str, str] | None = None) -> None:
+        self._entities = entities or {}  # what libvirt reads for an entity reference (xmlfeatures.entity_texts)
         if sys.getrecursionlimit() < _RECURSION_LIMIT:  # raised once and never lowered: threads share it
             sys.setrecursionlimit(_RECURSION_LIMIT)
         # Keyed by id(); the node is kept in the value so that lxml cannot free its proxy and
@@ -440,22 +443,25 @@ class Interpreter:
         return issues
 
     def _text(self, node: etree._Element, alternative: _Alternative) -> list[Issue]:
-        pieces = [node.text or ""] + [child.tail or "" for child in node]
+        # Each piece of text with the child it follows (None: the element's own text); an entity
+        # reference reads as its text, as libvirt's parser reads it.
+        pieces: list[tuple[str, etree._Element | None]] = [(node.text or "", None)]
+        for child in node:
+            if isinstance(child, etree._Entity):
+                pieces.append((self._entities.get(child.name, ""), None))
+            pieces.append((child.tail or "", child))
         if not alternative.text:
-            if any(piece.strip() for piece in pieces):
-                found = next(piece for piece in pieces if piece.strip()).strip()
-                return [
-                    Issue(
-                        UNEXPECTED_TEXT,
-                        node,
-                        f"<{_display(node)}> takes no text, found '{_shorten(found)}'",
-                        text=bool((node.text or "").strip()),
-                    )
-                ]
-            return []
+            stray = next(((text, after) for text, after in pieces if text.strip()), None)
+            if stray is None:
+                return []
+            text, after = stray
+            message = f"<{_display(node)}> takes no text, found '{_shorten(text.strip())}'"
+            if after is None:
+                return [Issue(UNEXPECTED_TEXT, node, message, text=bool((node.text or "").strip()))]
+            return [Issue(UNEXPECTED_TEXT, node, message, tail=after)]
         if any(isinstance(option, g.Text) for option in alternative.text):
             return []
-        value = "".join(pieces)
+        value = "".join(text for text, _ in pieces)
         if _accepts(alternative.text, value):
             return []
         return [self._invalid_value(node, value, alternative.text)]
@@ -586,7 +592,7 @@ def _finish(issues: list[Issue], known: _KnownNames) -> list[Issue]:
 
 
 def _replace(issue: Issue, message: str, help: str | None = None, suggestion: str | None = None) -> Issue:
-    return Issue(issue.rule, issue.element, message, issue.attribute, issue.text, help or issue.help, issue.subject, suggestion)
+    return Issue(issue.rule, issue.element, message, issue.attribute, issue.text, help or issue.help, issue.subject, suggestion, issue.tail)
 
 
 # Entry points ------------------------------------------------------------------------------------
@@ -623,7 +629,7 @@ class Schema:
         start = self.root_pattern(root)
         if start is None:
             return [Issue(UNKNOWN_ELEMENT, root, f"unknown root element <{_display(root)}>")]
-        issues = Interpreter().element(root, start)
+        issues = Interpreter(xmlfeatures.entity_texts(root)).element(root, start)
         return _finish(issues, self._known_names(root, start))
 
     def root_pattern(self, root: etree._Element) -> g.Element | None:

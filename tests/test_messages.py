@@ -1,0 +1,119 @@
+"""Issue 14: documents with entity references are linted as libvirt reads them, and grammar
+messages point at the node at fault and say what libvirt does with it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from domlint import engine
+from domlint.cli import main
+
+ENTITY_HEAD = "<?xml version='1.0'?>\n<!DOCTYPE domain [<!ENTITY s SYSTEM 'file:///etc/passwd'><!ENTITY v 'INTERNAL'>]>\n"
+
+
+def _found(text: str) -> list[tuple[str, int, int, int, int, str]]:
+    result = engine.lint(text.encode(), "d.xml")
+    return [(d.name, d.span.line, d.span.column, d.span.end_line, d.span.end_column, d.message) for d in result.diagnostics]
+
+
+def _domain(os: str, head: str = "", kind: str = "kvm") -> str:
+    return f"{head}<domain type='{kind}'>\n  <name>g</name>\n  <description>&s;</description>\n  <os>\n{os}  </os>\n</domain>\n"
+
+
+EXTERNAL = (
+    "the entity reference &s; is not expanded (libvirt does not expand it either): "
+    "the document is checked as libvirt reads it, with nothing in its place"
+)
+
+
+def test_a_document_with_an_entity_reference_is_still_linted() -> None:
+    text = _domain("    <type>hvm</type>\n    <bios rebootTimeout='99999'/>\n", ENTITY_HEAD)
+    assert _found(text) == [
+        ("xml-feature-ignored", 5, 16, 5, 19, EXTERNAL),
+        (
+            "reboot-timeout-range",
+            8,
+            11,
+            8,
+            32,
+            "rebootTimeout '99999' is out of range: libvirt accepts an integer from -1 to 65535 (milliseconds; -1 disables the reboot)",
+        ),
+    ]
+
+
+def test_a_loader_on_a_xen_pv_guest_with_an_entity_reference_is_reported() -> None:
+    text = _domain("    <type>xen</type>\n    <loader>/usr/lib/xen/boot/hvmloader</loader>\n", ENTITY_HEAD, "xen")
+    assert [(name, line) for name, line, *_ in _found(text)] == [("xml-feature-ignored", 5), ("loader-requires-hvm", 8)]
+
+
+def test_an_internal_entity_reads_as_its_text() -> None:
+    """libvirt reads `<!ENTITY v 'INTERNAL'>` as its text: stray text in <os>, as its schema says."""
+    text = _domain("    <type>hvm</type>\n    &v;\n", ENTITY_HEAD)
+    assert _found(text) == [
+        ("xml-feature-ignored", 5, 16, 5, 19, EXTERNAL),
+        ("unexpected-text", 6, 3, 6, 7, "<os> takes no text, found 'INTERNAL'"),
+    ]
+
+
+def test_the_warning_names_the_text_of_an_internal_entity() -> None:
+    text = "<?xml version='1.0'?>\n<!DOCTYPE domain [<!ENTITY v '/boot/vmlinuz'>]>\n" + _domain("    <type>hvm</type>\n").replace(
+        "&s;", "&v;"
+    )
+    assert _found(text) == [
+        (
+            "xml-feature-ignored",
+            5,
+            16,
+            5,
+            19,
+            "the entity reference &v; is not expanded (libvirt does not expand it either): the document is checked "
+            "as libvirt reads it, with the entity's text '/boot/vmlinuz' in its place",
+        )
+    ]
+
+
+def test_an_external_entity_reads_as_nothing_in_a_path() -> None:
+    text = _domain("    <type>hvm</type>\n    <kernel>&s;</kernel>\n", ENTITY_HEAD)
+    assert _found(text) == [
+        ("xml-feature-ignored", 5, 16, 5, 19, EXTERNAL),
+        (
+            "invalid-value",
+            8,
+            13,
+            8,
+            16,
+            "invalid content nothing in <kernel>: expected an absolute path (starting with / or a drive letter)",
+        ),
+    ]
+
+
+def test_the_entity_file_is_never_read_and_the_exit_code_counts_findings(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("DOMLINT-SECRET-MARKER-issue14")
+    head = f"<?xml version='1.0'?>\n<!DOCTYPE domain [<!ENTITY s SYSTEM 'file://{secret}'>]>\n"
+    bad = tmp_path / "bad.xml"
+    bad.write_text(_domain("    <type>hvm</type>\n    <bios rebootTimeout='99999'/>\n", head))
+    good = tmp_path / "good.xml"
+    good.write_text(_domain("    <type>hvm</type>\n", head))
+    result = CliRunner().invoke(main, ["check", str(bad), str(good)])
+    assert result.exit_code == 1
+    assert "DOMLINT-SECRET-MARKER-issue14" not in result.output
+    assert result.output.count("reboot-timeout-range") == 1
+    assert result.output.endswith("2 files, 1 error, 2 warnings, 0 skipped\n")
+    alone = CliRunner().invoke(main, ["check", str(good)])
+    assert (alone.exit_code, alone.output.endswith("1 file, 0 errors, 1 warning, 0 skipped\n")) == (0, True)
+
+
+def test_stray_text_points_at_the_text_itself() -> None:
+    text = "<domain type='kvm'>\n  <name>g</name>uu\n  <os>\n    <type>hvm</type> s\n    <boot dev='hd'/>\n  </os>\n</domain>\n"
+    assert _found(text) == [
+        ("unexpected-text", 2, 17, 2, 19, "<domain> takes no text, found 'uu'"),
+        ("unexpected-text", 4, 22, 4, 23, "<os> takes no text, found 's'"),
+    ]
+
+
+def test_stray_text_before_the_first_child_points_at_the_text() -> None:
+    text = "<domain type='kvm'>\n  <name>g</name>\n  <os>\n    s <type>hvm</type>\n  </os>\n</domain>\n"
+    assert _found(text) == [("unexpected-text", 4, 5, 4, 6, "<os> takes no text, found 's'")]
