@@ -372,12 +372,13 @@ class Interpreter:
 
     def _score(self, node: etree._Element, alternative: _Alternative, keys: frozenset[str]) -> int:
         """Errors inside the children that tell the alternatives apart (such as `<type>` in
-        `<os>`): what those say decides which alternative the author meant."""
+        `<os>`): what those say decides which alternative the author meant. Their text weighs
+        most (`<type>xen</type>` means Xen even with an hvm machine attribute)."""
         score = 0
         for child in node:
             if isinstance(child.tag, str) and child.tag in keys:
                 item = alternative.element_item(child.tag)
-                score += len(self.element(child, item.pattern)) if item else 1
+                score += sum(2 if issue.text else 1 for issue in self.element(child, item.pattern)) if item else 1
         return score
 
     def _check(self, node: etree._Element, alternative: _Alternative) -> list[Issue]:
@@ -516,7 +517,7 @@ class Interpreter:
             mine, theirs = chosen.element_item(key), other.element_item(key)
             if mine is None or theirs is None or mine.pattern is theirs.pattern:
                 continue
-            if not self.element(child, mine.pattern) and self.element(child, theirs.pattern):
+            if not _text_rejected(self.element(child, mine.pattern)) and _text_rejected(self.element(child, theirs.pattern)):
                 return f"{what} is not allowed in {parent} when <{_display(child)}> is '{(child.text or '').strip()}'"
         for child in children:
             key = _element_key(child)
@@ -537,6 +538,11 @@ def _discriminators(alternatives: list[_Alternative]) -> frozenset[str]:
             name for name in common if name and len({id(a.element_item(name).pattern) for a in alternatives}) > 1
         )
     return _DISCRIMINATORS[key]
+
+
+def _text_rejected(issues: list[Issue]) -> bool:
+    """Whether an element's own text is among its issues (the text that chose the alternative)."""
+    return any(issue.text for issue in issues)
 
 
 def _named(item: _ElementItem | _AttributeItem | None, name: str) -> bool:

@@ -117,3 +117,14 @@ def test_stray_text_points_at_the_text_itself() -> None:
 def test_stray_text_before_the_first_child_points_at_the_text() -> None:
     text = "<domain type='kvm'>\n  <name>g</name>\n  <os>\n    s <type>hvm</type>\n  </os>\n</domain>\n"
     assert _found(text) == [("unexpected-text", 4, 5, 4, 6, "<os> takes no text, found 's'")]
+
+
+def test_a_xen_type_with_an_hvm_machine_blames_the_machine_and_the_hvm_only_children() -> None:
+    """`<type>xen</type>` is valid: libvirt's schema fails on machine= (xenpv, xenfv or xenpvh) and on <boot>."""
+    text = (
+        "<domain type='xen'>\n  <name>g</name>\n  <os>\n    <type machine='pc-0.11'>xen</type>\n    <boot dev='hd'/>\n  </os>\n</domain>\n"
+    )
+    assert _found(text) == [
+        ("invalid-value", 4, 11, 4, 28, "invalid value 'pc-0.11' for attribute 'machine' of <type>: expected 'xenpv', 'xenfv' or 'xenpvh'"),
+        ("not-allowed-here", 5, 5, 5, 21, "<boot> is not allowed in <os> when <type> is 'xen'"),
+    ]
