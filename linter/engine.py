@@ -218,6 +218,8 @@ def _from_finding(document: Document, rule: Rule, finding: Finding) -> Diagnosti
 def _from_issue(document: Document, issue: schema.Issue) -> Diagnostic:
     span = document.tail_span(issue.tail) if issue.tail is not None else _span(document, issue.element, issue.attribute, issue.text)
     fix = fixes.near_miss(document, issue.element, issue.attribute, issue.suggestion) if issue.suggestion else None
+    if issue.removable:
+        fix = fixes.single(f"remove the empty <{issue.element.tag}>", fixes.delete_element(document, issue.element))
     return _diagnostic(issue.rule, document.path, span, issue.message, issue.help, None, fix)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from domlint import engine
+from domlint import engine, schema
 from domlint.cli import main
 
 ENTITY_HEAD = "<?xml version='1.0'?>\n<!DOCTYPE domain [<!ENTITY s SYSTEM 'file:///etc/passwd'><!ENTITY v 'INTERNAL'>]>\n"
@@ -26,6 +26,9 @@ EXTERNAL = (
     "the entity reference &s; is not expanded (libvirt does not expand it either): "
     "the document is checked as libvirt reads it, with nothing in its place"
 )
+
+SCHEMA = "libvirt's schema (virsh edit, virsh define --validate, virt-xml-validate)"
+EMPTY = "<{name}> is empty: " + SCHEMA + " refuses it, and its parser drops it: virsh define keeps the domain without it"
 
 
 def test_a_document_with_an_entity_reference_is_still_linted() -> None:
@@ -78,14 +81,7 @@ def test_an_external_entity_reads_as_nothing_in_a_path() -> None:
     text = _domain("    <type>hvm</type>\n    <kernel>&s;</kernel>\n", ENTITY_HEAD)
     assert _found(text) == [
         ("xml-feature-ignored", 5, 16, 5, 19, EXTERNAL),
-        (
-            "invalid-value",
-            8,
-            13,
-            8,
-            16,
-            "invalid content nothing in <kernel>: expected an absolute path (starting with / or a drive letter)",
-        ),
+        ("invalid-value", 8, 13, 8, 16, EMPTY.format(name="kernel")),
     ]
 
 
@@ -126,5 +122,79 @@ def test_a_xen_type_with_an_hvm_machine_blames_the_machine_and_the_hvm_only_chil
     )
     assert _found(text) == [
         ("invalid-value", 4, 11, 4, 28, "invalid value 'pc-0.11' for attribute 'machine' of <type>: expected 'xenpv', 'xenfv' or 'xenpvh'"),
-        ("not-allowed-here", 5, 5, 5, 21, "<boot> is not allowed in <os> when <type> is 'xen'"),
+        (
+            "not-allowed-here",
+            5,
+            5,
+            5,
+            21,
+            "<boot> is not allowed in <os> when <type> is 'xen'; " + SCHEMA + " refuses it, but its parser ignores it",
+        ),
     ]
+
+
+def test_an_empty_path_element_says_it_is_empty_and_what_libvirt_does() -> None:
+    text = "<domain type='kvm'>\n  <name>g</name>\n  <os>\n    <type>hvm</type>\n    <kernel></kernel>\n    <initrd/>\n  </os>\n</domain>\n"
+    result = engine.lint(text.encode(), "d.xml")
+    help = "remove the empty <{}>, or give it an absolute path (starting with / or a drive letter)"
+    assert [(d.name, d.span.line, d.message, d.help) for d in result.diagnostics] == [
+        ("invalid-value", 5, EMPTY.format(name="kernel"), help.format("kernel")),
+        ("invalid-value", 6, EMPTY.format(name="initrd"), help.format("initrd")),
+    ]
+    assert [d.fix.title for d in result.diagnostics if d.fix] == ["remove the empty <kernel>", "remove the empty <initrd>"]
+
+
+def test_the_fix_removes_the_empty_elements(tmp_path: Path) -> None:
+    path = tmp_path / "vagrant.xml"
+    path.write_bytes(
+        b"<domain type='kvm'>\n  <name>g</name>\n  <os>\n    <type>hvm</type>\n    <kernel></kernel>\n    <initrd/>\n  </os>\n</domain>\n"
+    )
+    result = CliRunner().invoke(main, ["check", "--fix", str(path)])
+    assert path.read_bytes() == b"<domain type='kvm'>\n  <name>g</name>\n  <os>\n    <type>hvm</type>\n  </os>\n</domain>\n"
+    assert result.exit_code == 0
+
+
+def test_an_empty_cmdline_is_accepted_as_by_libvirt() -> None:
+    """libvirt's schema and parser both accept an empty <cmdline> (virsh define --validate succeeds)."""
+    assert _found("<os>\n  <type>hvm</type>\n  <kernel>/boot/vmlinuz</kernel>\n  <cmdline/>\n</os>\n") == []
+
+
+def test_an_empty_element_without_a_parser_note_names_what_it_expects() -> None:
+    text = (
+        "<domain type='lxc'>\n  <name>g</name>\n  <os>\n    <type>exe</type>\n    <init>/sbin/init</init>\n"
+        "    <initdir></initdir>\n  </os>\n</domain>\n"
+    )
+    assert [(name, line, message) for name, line, _, _, _, message in _found(text) if name == "invalid-value"] == [
+        ("invalid-value", 6, "<initdir> is empty: expected an absolute path (starting with / or a drive letter)")
+    ]
+
+
+def test_what_only_the_schema_refuses_says_the_parser_accepts_it() -> None:
+    text = (
+        "<domain type='kvm'>\n  <name>g</name>\n  <features><acpi/></features>\n  <os>\n    <type arch='x86_64'>hvm</type>\n"
+        "    <loader readonly='yes' type='pflash'>OVMF_CODE.fd</loader>\n    <nvram template='OVMF_VARS.fd'/>\n  </os>\n</domain>\n"
+    )
+    path = (
+        "expected an absolute path (starting with / or a drive letter); " + SCHEMA + " refuses it, but its parser uses the path as written"
+    )
+    assert _found(text) == [
+        ("invalid-value", 6, 42, 6, 54, "invalid content 'OVMF_CODE.fd' in <loader>: " + path),
+        ("invalid-value", 7, 12, 7, 35, "invalid value 'OVMF_VARS.fd' for attribute 'template' of <nvram>: " + path),
+    ]
+
+
+def test_boot_on_a_xen_pv_guest_says_the_parser_ignores_it() -> None:
+    text = (
+        "<domain type='xen'>\n  <name>g</name>\n  <os>\n    <type>xen</type>\n    <kernel>/boot/vmlinuz</kernel>\n"
+        "    <boot dev='hd'/>\n  </os>\n</domain>\n"
+    )
+    message = "<boot> is not allowed in <os> when <type> is 'xen'; " + SCHEMA + " refuses it, but its parser ignores it"
+    assert _found(text) == [("not-allowed-here", 6, 5, 6, 21, message)]
+
+
+def test_the_grammar_carries_the_parser_notes() -> None:
+    """The words come from the grammar's d:parser-* annotations, the single source of truth."""
+    patterns = {p.name.name: p for p in schema._element_patterns(schema.bundled_schema().patterns)}
+    assert patterns["boot"].parser == {"placement": "ignores it"}
+    assert patterns["kernel"].parser == {"empty": "drops it: virsh define keeps the domain without it"}
+    assert patterns["type"].parser == {}
