@@ -405,6 +405,21 @@ class Document(Source):
         start = tag.end + raw.index(stripped)
         return self.span(start, start + len(stripped))
 
+    def tail_span(self, element: etree._Element) -> Span:
+        """The text after an element (its tail) without surrounding blanks, up to the next markup;
+        the parent's start tag when it cannot be placed."""
+        extent = self.element_extent(element)
+        parent = element.getparent()
+        if extent is None:
+            return self.element_span(parent if parent is not None else element)
+        following = _MARKUP.search(self.text, extent[1])
+        raw = self.text[extent[1] : following.start() if following else len(self.text)]
+        stripped = raw.strip()
+        if not stripped:
+            return self.element_span(parent if parent is not None else element)
+        start = extent[1] + raw.index(stripped)
+        return self.span(start, start + len(stripped))
+
     def _line_fallback(self, element: etree._Element) -> Span:
         line = element.sourceline or 1
         return Span(line, 1, line, len(self.line_text(line)) + 1)

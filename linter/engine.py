@@ -124,11 +124,13 @@ def lint(data: bytes, path: str, options: Options = NO_OPTIONS) -> Result:
     root = document.root
     if root.tag not in LINTED_ROOTS:  # a namespaced tag is "{namespace}name": never in LINTED_ROOTS
         return _skipped(document, options)
-    ignored_features, checkable = xmlfeatures.check(document)
-    if not checkable:
-        return _selected(Result(path, ignored_features, source=document), options)
-    valid, os = schema.bundled_verdict(root)
-    grammar = [] if valid else [_from_issue(document, issue) for issue in schema.bundled_schema().validate(document)]
+    ignored_features, entities = xmlfeatures.check(document)
+    if entities:  # lxml's verdict sees the unexpanded references: the interpreter reads them as libvirt does
+        os, issues = False, schema.bundled_schema().explain(document)
+    else:
+        valid, os = schema.bundled_verdict(root)
+        issues = [] if valid else schema.bundled_schema().validate(document)
+    grammar = [_from_issue(document, issue) for issue in issues]
     rules = list(_run_rules(document, _context(document, options, os)))
     covered = {d.span for d in rules}
     diagnostics = ignored_features + [d for d in grammar if d.span not in covered] + rules
@@ -215,8 +217,10 @@ def _from_finding(document: Document, rule: Rule, finding: Finding, driver: str 
 
 
 def _from_issue(document: Document, issue: schema.Issue) -> Diagnostic:
-    span = _span(document, issue.element, issue.attribute, issue.text)
+    span = document.tail_span(issue.tail) if issue.tail is not None else _span(document, issue.element, issue.attribute, issue.text)
     fix = fixes.near_miss(document, issue.element, issue.attribute, issue.suggestion) if issue.suggestion else None
+    if issue.removable:
+        fix = fixes.single(f"remove the empty <{issue.element.tag}>", fixes.delete_element(document, issue.element))
     return _diagnostic(issue.rule, document.path, span, issue.message, issue.help, None, fix)
 
 

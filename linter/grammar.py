@@ -7,7 +7,7 @@ here knows about libvirt, and a test proves the interpreter and lxml agree on ev
 
 Supported patterns: grammar, start (with combine="choice"), define, ref, include, element, attribute, choice,
 interleave, group, optional, zeroOrMore, oneOrMore, mixed, empty, text, value, data (with param),
-anyName, except, name; annotations in the domlint namespace (`d:since`, `d:expect`) and
+anyName, except, name; annotations in the domlint namespace (`d:since`, `d:expect`, `d:parser-*`) and
 `a:documentation`.
 """
 
@@ -58,6 +58,7 @@ class Element:
     content: Pattern = field(repr=False)
     since: str | None = None
     doc: str | None = None
+    parser: dict[str, str] = field(default_factory=dict)  # d:parser-*: what libvirt's parser does with what its schema refuses
 
 
 @dataclass_on_first_use(eq=False)
@@ -66,6 +67,7 @@ class Attribute:
     value: Pattern
     since: str | None = None
     doc: str | None = None
+    parser: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass_on_first_use(eq=False)
@@ -267,10 +269,10 @@ class _Reader:
         kind = etree.QName(node).localname
         since = node.get(f"{{{ANNOTATIONS}}}since")
         if kind == "element":
-            return Element(self._name_class(node), self._group(node), since, _documentation(node))
+            return Element(self._name_class(node), self._group(node), since, _documentation(node), _parser_notes(node))
         if kind == "attribute":
             value = self._group(node) if _children(node) and not self._only_names(node) else Text()
-            return Attribute(self._name_class(node), value, since, _documentation(node))
+            return Attribute(self._name_class(node), value, since, _documentation(node), _parser_notes(node))
         if kind == "value":
             return Value(node.text or "", node.get("type", "token"), since)
         if kind == "data":
@@ -323,6 +325,13 @@ def _check_supported(root: etree._Element) -> None:
             raise ValueError("namespaced names are not supported by the grammar reader")
         if node.get("datatypeLibrary") not in (None, "", _XSD_DATATYPES):
             raise ValueError("only the XML Schema datatype library is supported by the grammar reader")
+
+
+def _parser_notes(node: etree._Element) -> dict[str, str]:
+    """`d:parser-value`, `d:parser-placement`, `d:parser-empty` as {"value": words, ...}: what
+    libvirt's C parser does where its schema refuses a value, a placement or an empty element."""
+    prefix = f"{{{ANNOTATIONS}}}parser-"
+    return {key[len(prefix) :]: value for key, value in node.attrib.items() if key.startswith(prefix)}
 
 
 def schema_path(name: str) -> str:

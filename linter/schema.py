@@ -16,12 +16,13 @@ from __future__ import annotations
 import sys
 from dataclasses import field
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from functools import cache, lru_cache
-from collections.abc import Iterable
 
 from lxml import etree
 
 from . import grammar as g
+from . import xmlfeatures
 from .diagnostics import Severity
 from .document import Document
 from .rules import Rule, declare
@@ -52,7 +53,10 @@ INVALID_VALUE = _grammar_rule(
     "OS004",
     "invalid-value",
     "An attribute value or text that the grammar does not allow.",
-    "The message names the allowed values, range or form (for example an absolute path).",
+    "The message names the allowed values, range or form (for example an absolute path). Where "
+    "libvirt's parser accepts what its schema refuses (a relative loader path), or drops an empty "
+    "element (`<kernel/>`, typical of a template whose variable was empty), the message says so: "
+    "`virsh edit` and `virsh define --validate` still refuse the file.",
 )
 MISSING_ELEMENT = _grammar_rule(
     "OS005",
@@ -107,6 +111,8 @@ class Issue:
     help: str | None = None
     subject: str | None = None  # the missing attribute's name, for near-miss matching
     suggestion: str | None = None  # the known name an unknown one nearly matches
+    tail: etree._Element | None = None  # the node whose tail text is at fault (text after a child)
+    removable: bool = False  # removing the element is the fix (libvirt's parser drops it anyway)
 
 
 # Alternatives ------------------------------------------------------------------------------------
@@ -390,7 +396,8 @@ _RECURSION_LIMIT = 1000 + _DEEPEST_DOCUMENT * _FRAMES_PER_LEVEL
 class Interpreter:
     """Walks a document against grammar patterns and returns every independent issue."""
 
-    def __init__(self) -> None:
+    def __init__(self, entities: Mapping[str, str] | None = None) -> None:
+        self._entities = entities or {}  # what libvirt reads for an entity reference (xmlfeatures.entity_texts)
         if sys.getrecursionlimit() < _RECURSION_LIMIT:  # raised once and never lowered: threads share it
             sys.setrecursionlimit(_RECURSION_LIMIT)
         # Keyed by id(); the node is kept in the value so that lxml cannot free its proxy and
@@ -409,10 +416,11 @@ class Interpreter:
             return []
         alternatives = expand(pattern.content)
         if len(alternatives) == 1:
-            return self._check(node, alternatives[0])
+            return self._check(node, alternatives[0], pattern)
         keys = _discriminators(alternatives)
         scored = [
-            (self._score(node, alternative, keys), index, self._check(node, alternative)) for index, alternative in enumerate(alternatives)
+            (self._score(node, alternative, keys), index, self._check(node, alternative, pattern))
+            for index, alternative in enumerate(alternatives)
         ]
         best = min(scored, key=lambda entry: (entry[0], len(entry[2]), entry[1]))
         self._chosen[(id(node), id(pattern))] = best[1]
@@ -426,19 +434,20 @@ class Interpreter:
 
     def _score(self, node: etree._Element, alternative: _Alternative, keys: frozenset[str]) -> int:
         """Errors inside the children that tell the alternatives apart (such as `<type>` in
-        `<os>`): what those say decides which alternative the author meant."""
+        `<os>`): what those say decides which alternative the author meant. Their text weighs
+        most (`<type>xen</type>` means Xen even with an hvm machine attribute)."""
         score = 0
         for child in node:
             if isinstance(child.tag, str) and child.tag in keys:
                 item = alternative.element_item(child.tag)
-                score += len(self.element(child, item.pattern)) if item else 1
+                score += sum(2 if issue.text else 1 for issue in self.element(child, item.pattern)) if item else 1
         return score
 
-    def _check(self, node: etree._Element, alternative: _Alternative) -> list[Issue]:
+    def _check(self, node: etree._Element, alternative: _Alternative, pattern: g.Element) -> list[Issue]:
         issues: list[Issue] = []
         issues += self._attributes(node, alternative)
         issues += self._children(node, alternative)
-        issues += self._text(node, alternative)
+        issues += self._text(node, alternative, pattern)
         return issues
 
     def _attributes(self, node: etree._Element, alternative: _Alternative) -> list[Issue]:
@@ -452,7 +461,7 @@ class Interpreter:
             seen.add(id(item))
             options = text_options(item.pattern.value) or [g.Text()]
             if not _accepts(options, value):
-                issues.append(self._invalid_value(node, value, options, attribute=key))
+                issues.append(_parser_reading(self._invalid_value(node, value, options, attribute=key), item.pattern.parser, "value"))
         for item in alternative.attributes:
             if item.required and id(item) not in seen:
                 name = item.pattern.name.name
@@ -496,26 +505,31 @@ class Interpreter:
                 )
         return issues
 
-    def _text(self, node: etree._Element, alternative: _Alternative) -> list[Issue]:
-        pieces = [node.text or ""] + [child.tail or "" for child in node]
+    def _text(self, node: etree._Element, alternative: _Alternative, pattern: g.Element) -> list[Issue]:
+        # Each piece of text with the child it follows (None: the element's own text); an entity
+        # reference reads as its text, as libvirt's parser reads it.
+        pieces: list[tuple[str, etree._Element | None]] = [(node.text or "", None)]
+        for child in node:
+            if isinstance(child, etree._Entity):
+                pieces.append((self._entities.get(child.name, ""), None))
+            pieces.append((child.tail or "", child))
         if not alternative.text:
-            if any(piece.strip() for piece in pieces):
-                found = next(piece for piece in pieces if piece.strip()).strip()
-                return [
-                    Issue(
-                        UNEXPECTED_TEXT,
-                        node,
-                        f"<{_display(node)}> takes no text, found '{_shorten(found)}'",
-                        text=bool((node.text or "").strip()),
-                    )
-                ]
-            return []
+            stray = next(((text, after) for text, after in pieces if text.strip()), None)
+            if stray is None:
+                return []
+            text, after = stray
+            message = f"<{_display(node)}> takes no text, found '{_shorten(text.strip())}'"
+            if after is None:
+                return [Issue(UNEXPECTED_TEXT, node, message, text=bool((node.text or "").strip()))]
+            return [Issue(UNEXPECTED_TEXT, node, message, tail=after)]
         if any(isinstance(option, g.Text) for option in alternative.text):
             return []
-        value = "".join(pieces)
+        value = "".join(text for text, _ in pieces)
         if _accepts(alternative.text, value):
             return []
-        return [self._invalid_value(node, value, alternative.text)]
+        if not value.strip() and not any(isinstance(child.tag, str) for child in node):
+            return [_empty(node, alternative.text, pattern.parser)]
+        return [_parser_reading(self._invalid_value(node, value, alternative.text), pattern.parser, "value")]
 
     def _invalid_value(self, node: etree._Element, value: str, options: list[g.Pattern], attribute: str | None = None) -> Issue:
         expected = describe(options)
@@ -550,13 +564,18 @@ class Interpreter:
             others = [a for a in alternatives if a is not alternatives[chosen] and _named(a.element_item(name), name)]
             if others:
                 what = f"<{_display(issue.element)}>"
-                return Issue(NOT_ALLOWED_HERE, issue.element, self._why_not(node, what, alternatives[chosen], others[0]))
+                notes = others[0].element_item(name).pattern.parser
+                return _parser_reading(
+                    Issue(NOT_ALLOWED_HERE, issue.element, self._why_not(node, what, alternatives[chosen], others[0])), notes, "placement"
+                )
         if issue.rule is UNKNOWN_ATTRIBUTE and issue.element is node and issue.attribute:
             key = issue.attribute
             others = [a for a in alternatives if a is not alternatives[chosen] and _named(a.attribute_item(key), key)]
             if others:
                 what = f"attribute '{_attribute_display(node, key)}'"
-                return Issue(NOT_ALLOWED_HERE, node, self._why_not(node, what, alternatives[chosen], others[0]), attribute=key)
+                notes = others[0].attribute_item(key).pattern.parser
+                issue = Issue(NOT_ALLOWED_HERE, node, self._why_not(node, what, alternatives[chosen], others[0]), attribute=key)
+                return _parser_reading(issue, notes, "placement")
         return issue
 
     def _why_not(self, node: etree._Element, what: str, chosen: _Alternative, other: _Alternative) -> str:
@@ -577,13 +596,49 @@ class Interpreter:
             mine, theirs = chosen.element_item(key), other.element_item(key)
             if mine is None or theirs is None or mine.pattern is theirs.pattern:
                 continue
-            if not self.element(child, mine.pattern) and self.element(child, theirs.pattern):
+            if not _text_rejected(self.element(child, mine.pattern)) and _text_rejected(self.element(child, theirs.pattern)):
                 return f"{what} is not allowed in {parent} when <{_display(child)}> is '{(child.text or '').strip()}'"
         for child in children:
             key = _element_key(child)
             if _named(chosen.element_item(key), key) and other.element_item(key) is None:
                 return f"{what} cannot be used together with <{_display(child)}> in {parent}"
         return f"{what} is not allowed in {parent} in this combination"
+
+
+# The tools that apply libvirt's schema, named so that a user whose file "works" sees why it is flagged.
+_SCHEMA_TOOLS = "libvirt's schema (virsh edit, virsh define --validate, virt-xml-validate)"
+
+
+def _parser_reading(issue: Issue, notes: dict[str, str], case: str) -> Issue:
+    """The issue with what libvirt's parser does instead, where the grammar says (d:parser-*)."""
+    words = notes.get(case)
+    if words is None:
+        return issue
+    message = f"{issue.message}; {_SCHEMA_TOOLS} refuses it, but its parser {words}"
+    return Issue(
+        issue.rule,
+        issue.element,
+        message,
+        issue.attribute,
+        issue.text,
+        issue.help,
+        issue.subject,
+        issue.suggestion,
+        issue.tail,
+        issue.removable,
+    )
+
+
+def _empty(node: etree._Element, options: list[g.Pattern], notes: dict[str, str]) -> Issue:
+    """An element left empty (typically a template variable that was empty): say so, and what
+    libvirt does with it; removing it is the fix where libvirt's parser drops it anyway."""
+    shown = f"<{_display(node)}>"
+    words = notes.get("empty")
+    if words is None:
+        return Issue(INVALID_VALUE, node, f"{shown} is empty: expected {describe(options)}", text=True)
+    message = f"{shown} is empty: {_SCHEMA_TOOLS} refuses it, and its parser {words}"
+    help = f"remove the empty {shown}, or give it {describe(options)}"
+    return Issue(INVALID_VALUE, node, message, text=True, help=help, removable=True)
 
 
 _DISCRIMINATORS: dict[tuple[int, ...], frozenset[str]] = {}
@@ -598,6 +653,11 @@ def _discriminators(alternatives: list[_Alternative]) -> frozenset[str]:
             name for name in common if name and len({id(a.element_item(name).pattern) for a in alternatives}) > 1
         )
     return _DISCRIMINATORS[key]
+
+
+def _text_rejected(issues: list[Issue]) -> bool:
+    """Whether an element's own text is among its issues (the text that chose the alternative)."""
+    return any(issue.text for issue in issues)
 
 
 def _named(item: _ElementItem | _AttributeItem | None, name: str) -> bool:
@@ -657,7 +717,18 @@ def _finish(issues: list[Issue], known: _KnownNames) -> list[Issue]:
 
 
 def _replace(issue: Issue, message: str, help: str | None = None, suggestion: str | None = None) -> Issue:
-    return Issue(issue.rule, issue.element, message, issue.attribute, issue.text, help or issue.help, issue.subject, suggestion)
+    return Issue(
+        issue.rule,
+        issue.element,
+        message,
+        issue.attribute,
+        issue.text,
+        help or issue.help,
+        issue.subject,
+        suggestion,
+        issue.tail,
+        issue.removable,
+    )
 
 
 # Entry points ------------------------------------------------------------------------------------
@@ -698,7 +769,7 @@ class Schema:
         start = self.root_pattern(root)
         if start is None:
             return [Issue(UNKNOWN_ELEMENT, root, f"unknown root element <{_display(root)}>")]
-        issues = Interpreter().element(root, start)
+        issues = Interpreter(xmlfeatures.entity_texts(root)).element(root, start)
         return _finish(issues, self._known_names(root, start))
 
     def root_pattern(self, root: etree._Element) -> g.Element | None:

@@ -131,8 +131,9 @@ def test_hostile_document(tmp_path: Path, name: str) -> None:
 @pytest.mark.parametrize(
     "template",
     [
-        "<!DOCTYPE domain [<!ENTITY x SYSTEM 'file://{marker}'>]><domain><name>&x;</name></domain>",
-        "<!DOCTYPE domain [<!ENTITY x SYSTEM 'http://127.0.0.1:{port}/x'>]><domain><name>&x;</name></domain>",
+        "<!DOCTYPE domain [<!ENTITY x SYSTEM 'file://{marker}'>]><domain type='kvm'><name>&x;</name><os><type>hvm</type></os></domain>",
+        "<!DOCTYPE domain [<!ENTITY x SYSTEM 'http://127.0.0.1:{port}/x'>]>"
+        "<domain type='kvm'><name>&x;</name><os><type>hvm</type></os></domain>",
         "<!DOCTYPE domain SYSTEM 'http://127.0.0.1:{port}/domain.dtd'><domain type='kvm'><name>v</name><os><type>hvm</type></os></domain>",
         "<!DOCTYPE domain [<!ENTITY % p SYSTEM 'http://127.0.0.1:{port}/p.ent'> %p;]>"
         "<domain type='kvm'><name>v</name><os><type>hvm</type></os></domain>",
