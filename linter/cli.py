@@ -11,17 +11,16 @@ import click
 
 from . import config, engine, grammars, parallel
 from .diagnostics import Severity
-from .formats import FORMATS, SUMMARISED_FORMATS
+from .formats import FORMATS
 from .formats.common import display_path
-from .formats.full import summary
-from .formats.statistics import render as render_statistics
 from .paths import Links, NotARegularFile, PathProblem, Walk, XmlFiles, inputs, read_regular
 from .progress import Progress
 from .grammar import schema_path
 from .xmlfeatures import MAX_DOCUMENT_BYTES
 from .rules import ALL_DRIVERS, REGISTRY, drivers_label, lookup
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+from .report import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Reporting, drop_stdout
+
 DRIVERS = sorted(ALL_DRIVERS)
 
 
@@ -92,6 +91,8 @@ class _Group(click.Group):
         try:
             sys.stdout.flush()
             sys.stderr.flush()
+        except BrokenPipeError:
+            pass  # the reader left (`domlint rules | head -1`): nothing more to say
         except (OSError, ValueError):
             raise SystemExit(code) from None  # let Python report a closed or broken stream as usual
         os._exit(code or 0)
@@ -101,13 +102,16 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
             raise
+        except BrokenPipeError:  # the reader of standard output left early: end quietly, as `cat` does
+            drop_stdout()
+            sys.exit(EXIT_CLEAN)
         except Exception as error:  # noqa: BLE001 - the last line of defence
             click.echo(f"domlint: internal error: {type(error).__name__}: {error}", err=True)
             sys.exit(EXIT_ERROR)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="domlint")
+@click.version_option(None, "-V", "--version", package_name="domlint", prog_name="domlint")
 def main() -> None:
     """Lint libvirt domain XML: the <os> boot section, at exact line and column."""
 
@@ -116,7 +120,7 @@ def _output_options(command: Callable[..., None]) -> Callable[..., None]:
     """The options `check` and `validate` share: how to read inputs and how to report."""
     for option in reversed(
         [
-            click.argument("paths", nargs=-1, required=True),
+            click.argument("paths", nargs=-1),
             click.option(
                 "--format", "output_format", type=click.Choice(sorted(FORMATS)), default="full", show_default=True, help="Output format."
             ),
@@ -133,24 +137,16 @@ def _output_options(command: Callable[..., None]) -> Callable[..., None]:
                 type=click.Choice(["auto", "always", "never"]),
                 default="auto",
                 show_default=True,
-                help="Colour the full format (auto: on a terminal, unless NO_COLOR is set).",
+                help="Colour the full format (auto: with FORCE_COLOR set, or on a terminal unless NO_COLOR is set).",
             ),
             click.option("--quiet", "-q", is_flag=True, help="Print diagnostics only, without the summary line."),
             click.option("--statistics", is_flag=True, help="Print how many diagnostics each rule gave instead of the diagnostics."),
+            click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings (2 still means an error)."),
+            click.option("--output-file", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE, not to standard output."),
         ]
     ):
         command = option(command)
     return command
-
-
-class Reporting:
-    """How a run reports: the options `check` and `validate` share (a plain class: a dataclass
-    costs every start more than it gives here)."""
-
-    __slots__ = ("output_format", "fail_on", "color", "quiet", "statistics")
-
-    def __init__(self, output_format: str, fail_on: str, color: str, quiet: bool, statistics: bool) -> None:
-        self.output_format, self.fail_on, self.color, self.quiet, self.statistics = output_format, fail_on, color, quiet, statistics
 
 
 def _report(
@@ -191,16 +187,14 @@ def _report(
         progress.advance(name)
     progress.finish()
     _warn_of_skipped(links)
-    color = reporting.color
-    use_color = color == "always" or (color == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
-    text = render_statistics(results) if reporting.statistics else FORMATS[reporting.output_format](results, use_color)
-    if (reporting.statistics or reporting.output_format in SUMMARISED_FORMATS) and not reporting.quiet:
-        text += summary(results) + "\n"
-    click.echo(text, nl=False, color=use_color)
+    color = reporting.colored()
+    try:
+        reporting.write(reporting.render(results, color), color)
+    except PathProblem as problem:
+        click.echo(f"domlint: error: {problem}", err=True)
+        path_problems = True
     before_exit()
-    threshold = Severity(reporting.fail_on).rank
-    failed = any(d.severity.rank >= threshold for r in results for d in r.diagnostics)
-    sys.exit(EXIT_ERROR if path_problems else EXIT_FINDINGS if failed else EXIT_CLEAN)
+    sys.exit(reporting.exit_code(results, path_problems))
 
 
 @main.command()
@@ -236,11 +230,14 @@ def check(
     color: str,
     quiet: bool,
     statistics: bool,
+    exit_zero: bool,
+    output_file: str | None,
     fix: bool,
     diff: bool,
     jobs: int | None,
 ) -> None:
     """Lint domain XML files, folders (the *.xml inside, or what the configuration includes) or '-' for standard input."""
+    paths = paths or (".",)
     if config_file is not None and no_config:
         raise click.UsageError("--config and --no-config cannot be used together")
     if fix and diff:
@@ -275,11 +272,13 @@ def check(
         def announce() -> None:
             if fixed_count[0]:
                 files = "file" if fixed_count[1] == 1 else "files"
-                click.echo(f"domlint: applied {fixed_count[0]} fixes to {fixed_count[1]} {files}", err=True)
+                fixes = "fix" if fixed_count[0] == 1 else "fixes"
+                click.echo(f"domlint: applied {fixed_count[0]} {fixes} to {fixed_count[1]} {files}", err=True)
 
         # --fix writes files and standard input is one document: those runs stay serial.
         run = parallel.Runner(1 if fix or "-" in paths else jobs, resolver.options_for, _try_read)
-        _report(paths, stdin_filename, resolver, check_one, Reporting(output_format, fail_on, color, quiet, statistics), announce, run)
+        reporting = Reporting(output_format, fail_on, color, quiet, statistics, exit_zero, output_file)
+        _report(paths, stdin_filename, resolver, check_one, reporting, announce, run)
     except config.ConfigError as error:
         click.echo(f"domlint: error: {error}", err=True)
         sys.exit(EXIT_ERROR)
@@ -332,8 +331,11 @@ def validate(
     color: str,
     quiet: bool,
     statistics: bool,
+    exit_zero: bool,
+    output_file: str | None,
 ) -> None:
     """Validate any XML files against any grammar, with domlint's positions and formats."""
+    paths = paths or (".",)
     try:
         validator = grammars.load(schema_file)
     except grammars.GrammarError as error:
@@ -344,7 +346,7 @@ def validate(
         stdin_filename,
         XmlFiles(),
         lambda data, name, _: engine.validate(data, name, validator),
-        Reporting(output_format, fail_on, color, quiet, statistics),
+        Reporting(output_format, fail_on, color, quiet, statistics, exit_zero, output_file),
     )
 
 
@@ -370,7 +372,7 @@ def rule_command(name_or_code: str) -> None:
     """Show the documentation of one rule."""
     found = lookup(name_or_code)
     if found is None:
-        raise click.BadParameter(f"no rule is named or coded '{name_or_code}' (see 'domlint rules')", param_hint="NAME|CODE")
+        raise click.BadParameter(config.no_rule(name_or_code), param_hint="NAME|CODE")
     click.echo(f"{found.code} {found.name} ({found.severity.value}; drivers: {drivers_label(found)})\n\n{found.summary}\n\n{found.doc}")
 
 

@@ -319,7 +319,7 @@ class _Reader:
         for key, level in self.table("severity", value).items():
             found = lookup(key)
             if found is None:
-                raise self.invalid("severity", _no_rule(key))
+                raise self.invalid("severity", no_rule(key))
             text = self.checked(_dotted("severity", key), level, severity_problem)
             if found.name in given_as:
                 raise self.invalid("severity", f"{found.code} {found.name} is given twice ('{given_as[found.name]}' and '{key}')")
@@ -332,10 +332,11 @@ def selector_problem(selector: str) -> str | None:
     """What is wrong with a rule selector (a name, code or code prefix), or None when it selects rules."""
     if selector and (lookup(selector) or any(rule.code.startswith(selector.upper()) for rule in REGISTRY.values())):
         return None
-    return _no_rule(selector)
+    return no_rule(selector)
 
 
-def _no_rule(selector: str) -> str:
+def no_rule(selector: str) -> str:
+    """The message for a selector that names no rule, with the closest rule name when there is one."""
     hint = _did_you_mean(selector, REGISTRY) or " (see 'domlint rules')"
     return f"no rule is named or coded '{selector}'{hint}"
 

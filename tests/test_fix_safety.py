@@ -90,7 +90,7 @@ def test_fix_refuses_a_result_that_does_not_parse(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(fixes, "rename_element", stray_quote)
     code, out, err = run("check", "--fix", "--format", "concise", str(broken), str(good))
     assert (code, broken.read_text(), good.read_text()) == (2, MESSY, domain("    <bios useserial='no'/>\n"))
-    assert err == f"domlint: error: {broken}: no fix written: the fixed document would not parse\ndomlint: applied 1 fixes to 1 file\n"
+    assert err == f"domlint: error: {broken}: no fix written: the fixed document would not parse\ndomlint: applied 1 fix to 1 file\n"
     assert out.decode() == (
         f"{broken}:4:5: OS002 unknown-element unknown element <bootmnu> in <os>; did you mean <bootmenu>?\n"
         "2 files, 1 error, 0 warnings, 0 skipped\n"

@@ -116,7 +116,7 @@ def test_two_concurrent_fix_runs_lose_no_fix(tmp_path: Path, monkeypatch: pytest
     assert (code, err) == (2, f"domlint: error: {path}: changed since it was read; not fixed\n")
     assert path.read_text() == only_attribute  # the other run's fix is there
     code, _, err = run("check", "--fix", "--select", "duplicate-boot-device", str(path))
-    assert (code, err) == (0, "domlint: applied 1 fixes to 1 file\n")
+    assert (code, err) == (0, "domlint: applied 1 fix to 1 file\n")
     assert path.read_text() == only_attribute.replace("    <boot dev='cdrom'/>\n    <bootmnu", "    <bootmnu")
 
 
