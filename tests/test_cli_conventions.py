@@ -164,3 +164,36 @@ def test_an_empty_no_color_does_not_turn_colour_off() -> None:
         outputs.append(b"".join(chunks).decode().replace("\r\n", "\n"))
     assert outputs[0].startswith(PAINTED)
     assert outputs[1].startswith(HEADLINE)
+
+
+OS003 = "unknown-attribute unknown attribute 'enabled' on <bootmenu>; did you mean 'enable'?"
+
+
+def test_concise_marks_a_fixable_finding_at_the_end_and_counts_it() -> None:
+    code, out, _ = run("check", "--format", "concise", "--select", "OS003,OS004", str(BROKEN))
+    assert (code, out) == (
+        1,
+        f"{OS004}\n{BROKEN}:11:15: OS003 {OS003} [*]\n1 file, 2 errors, 0 warnings, 0 skipped\n[*] 1 fixable with --fix\n",
+    )
+
+
+def test_full_marks_a_fixable_finding_after_its_code() -> None:
+    code, out, _ = run("check", "--select", "OS003", str(BROKEN))
+    headline = f"{BROKEN}:11:15: error OS003 [*] unknown-attribute: unknown attribute 'enabled' on <bootmenu>; did you mean 'enable'?\n"
+    assert (code, out.startswith(headline), out.splitlines()[-2:]) == (
+        1,
+        True,
+        ["1 file, 1 error, 0 warnings, 0 skipped", "[*] 1 fixable with --fix"],
+    )
+
+
+def test_nothing_fixable_means_no_marker_and_no_count_line() -> None:
+    code, out, _ = run("check", "--format", "concise", "--select", "OS004", str(BROKEN))
+    assert (code, out) == (1, f"{OS004}\n1 file, 1 error, 0 warnings, 0 skipped\n")
+
+
+def test_one_applied_fix_is_said_in_the_singular(tmp_path: Path) -> None:
+    guest = tmp_path / "guest.xml"
+    guest.write_bytes(BROKEN.read_bytes())
+    code, _, err = run("check", "--fix", "--select", "OS003", str(guest))
+    assert (code, err) == (0, "domlint: applied 1 fix to 1 file\n")

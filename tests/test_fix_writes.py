@@ -212,7 +212,7 @@ def test_a_file_whose_attributes_cannot_be_kept_is_not_replaced(tmp_path: Path, 
 def test_a_failed_write_still_reports_the_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = guest(tmp_path)
     report = plain_report(path)
-    assert report.endswith("\n1 file, 2 errors, 1 warning, 0 skipped\n")
+    assert report.endswith("\n1 file, 2 errors, 1 warning, 0 skipped\n[*] 3 fixable with --fix\n")
 
     monkeypatch.setattr(os, "replace", refuse(errno.ENOSPC))
     code, out, err = run("check", "--fix", str(path))
