@@ -199,12 +199,20 @@ def _report(
 
 @main.command()
 @_output_options
-@click.option("--select", multiple=True, metavar="RULES", help="Only these rules (names, codes or code prefixes); replaces the config's.")
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="RULES",
+    help="Only these rules (names, codes or code prefixes); replaces the config's select and ignore.",
+)
+@click.option("--extend-select", multiple=True, metavar="RULES", help="Add these rules to the select in force.")
 @click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (names, codes or code prefixes); adds to the config's.")
+@click.option("--extend-ignore", multiple=True, metavar="RULES", help="The same as --ignore (ruff's older spelling).")
 @click.option("--driver", type=click.Choice(DRIVERS), help="The libvirt driver to judge by (default: config, else <domain type>).")
 @click.option("--libvirt-version", metavar="X.Y[.Z]", callback=_version, help="The libvirt release the domains are for.")
 @click.option("--config", "config_file", type=click.Path(), metavar="FILE", help="Use this configuration file for every path.")
 @click.option("--no-config", is_flag=True, help="Ignore every configuration file.")
+@click.option("--show-settings", is_flag=True, help="Print the configuration file and the options each path gets; lint nothing.")
 @click.option("--fix", is_flag=True, help="Apply the safe fixes to the files, then report what is left.")
 @click.option("--diff", is_flag=True, help="Show the safe fixes as a unified diff; write nothing.")
 @click.option(
@@ -220,7 +228,9 @@ def check(
     paths: tuple[str, ...],
     output_format: str,
     select: tuple[str, ...],
+    extend_select: tuple[str, ...],
     ignore: tuple[str, ...],
+    extend_ignore: tuple[str, ...],
     driver: str | None,
     libvirt_version: config.Version | None,
     config_file: str | None,
@@ -232,6 +242,7 @@ def check(
     statistics: bool,
     exit_zero: bool,
     output_file: str | None,
+    show_settings: bool,
     fix: bool,
     diff: bool,
     jobs: int | None,
@@ -244,9 +255,17 @@ def check(
         raise click.UsageError("--fix and --diff cannot be used together")
     if fix and "-" in paths:
         raise click.UsageError("--fix writes files; for standard input use --diff")
-    overrides = config.Overrides(_selectors(select, "--select"), _selectors(ignore, "--ignore"), driver, libvirt_version)
+    overrides = config.Overrides(
+        select=_selectors(select, "--select"),
+        ignore=_selectors(ignore, "--ignore") | _selectors(extend_ignore, "--extend-ignore"),
+        extend_select=_selectors(extend_select, "--extend-select"),
+        driver=driver,
+        libvirt_version=libvirt_version,
+    )
     try:
         resolver = config.Resolver(overrides, config_file, isolated=no_config)
+        if show_settings:
+            _show_settings(paths, resolver)
         if diff:
             _show_diffs(paths, stdin_filename, resolver)
         fixed_count = [0, 0]  # fixes applied, files written
@@ -282,6 +301,15 @@ def check(
     except config.ConfigError as error:
         click.echo(f"domlint: error: {error}", err=True)
         sys.exit(EXIT_ERROR)
+
+
+def _show_settings(paths: tuple[str, ...], resolver: config.Resolver) -> None:
+    """`check --show-settings`: which configuration governs each path, and what it resolves to."""
+    from .settings import describe
+
+    for path in paths:
+        click.echo(describe(path, resolver))
+    sys.exit(EXIT_CLEAN)
 
 
 def _show_diffs(paths: tuple[str, ...], stdin_filename: str | None, resolver: config.Resolver) -> None:

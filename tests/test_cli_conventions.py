@@ -197,3 +197,67 @@ def test_one_applied_fix_is_said_in_the_singular(tmp_path: Path) -> None:
     guest.write_bytes(BROKEN.read_bytes())
     code, _, err = run("check", "--fix", "--select", "OS003", str(guest))
     assert (code, err) == (0, "domlint: applied 1 fix to 1 file\n")
+
+
+CONFIGURED = (
+    'select = ["OS1"]\nextend-select = ["OS004"]\nignore = ["OS102"]\nlibvirt-version = "9.0"\n[severity]\ninvalid-value = "warning"\n'
+)
+
+
+def _configured(tmp_path: Path, text: str = CONFIGURED) -> Path:
+    (tmp_path / "domlint.toml").write_text(text)
+    (tmp_path / "sub").mkdir()
+    guest = tmp_path / "sub" / "vm.xml"
+    guest.write_bytes(BROKEN.read_bytes())
+    return guest
+
+
+def _codes(*args: str) -> list[str]:
+    code, out, err = run("check", "--format", "json", *args)
+    assert code in (0, 1), err
+    return [record["code"] for record in json.loads(out)]
+
+
+def test_select_on_the_command_line_shows_a_rule_the_configuration_ignores(tmp_path: Path) -> None:
+    guest = _configured(tmp_path)
+    assert _codes(str(guest)) == ["OS004", "OS101"]
+    assert _codes("--select", "OS102", str(guest)) == ["OS102"]
+
+
+def test_extend_select_adds_to_the_select_in_force_and_the_ignore_stays(tmp_path: Path) -> None:
+    guest = _configured(tmp_path)
+    assert _codes("--extend-select", "OS003,OS102", str(guest)) == ["OS004", "OS003", "OS101"]
+    assert _codes("--select", "OS102", "--extend-select", "OS003", str(guest)) == ["OS003", "OS102"]
+
+
+def test_extend_ignore_adds_to_the_ignore_as_ignore_does(tmp_path: Path) -> None:
+    guest = _configured(tmp_path)
+    assert _codes("--extend-ignore", "OS101", str(guest)) == _codes("--ignore", "OS101", str(guest)) == ["OS004"]
+
+
+def test_extend_select_in_the_configuration_is_checked(tmp_path: Path) -> None:
+    guest = _configured(tmp_path, 'extend-select = ["OS99"]\n')
+    code, _, err = run("check", str(guest))
+    assert (code, err) == (
+        2,
+        f"domlint: error: {tmp_path / 'domlint.toml'}: 'extend-select': no rule is named or coded 'OS99' (see 'domlint rules')\n",
+    )
+
+
+def test_show_settings_names_the_governing_file_and_the_resolved_options(tmp_path: Path) -> None:
+    guest = _configured(tmp_path)
+    code, out, _ = run("check", "--show-settings", "--ignore", "OS6", str(guest))
+    assert (code, out) == (
+        0,
+        f"{guest}\n  configuration: {tmp_path / 'domlint.toml'}\n  select: OS004, OS1\n  ignore: OS102, OS6\n"
+        "  driver: from <domain type>\n  libvirt-version: 9.0.0\n  severity: invalid-value=warning\n",
+    )
+
+
+def test_show_settings_without_a_configuration(tmp_path: Path) -> None:
+    code, out, _ = run("check", "--show-settings", "--no-config", str(BROKEN))
+    assert (code, out) == (
+        0,
+        f"{BROKEN}\n  configuration: none\n  select: all\n  ignore: none\n"
+        "  driver: from <domain type>\n  libvirt-version: the newest\n  severity: the rules' own\n",
+    )
