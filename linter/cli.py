@@ -394,8 +394,13 @@ def schema(grammar_format: str, print_path: bool) -> None:
         click.echo(grammar_file.read(), nl=False)
 
 
+def _rule_names(_context: click.Context, _parameter: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion of `domlint rule`: the rule names and codes that start with what is typed."""
+    return sorted(word for rule in REGISTRY.values() for word in (rule.name, rule.code) if word.startswith(incomplete))
+
+
 @main.command("rule")
-@click.argument("name_or_code")
+@click.argument("name_or_code", shell_complete=_rule_names)
 def rule_command(name_or_code: str) -> None:
     """Show the documentation of one rule."""
     found = lookup(name_or_code)

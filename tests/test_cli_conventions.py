@@ -261,3 +261,15 @@ def test_show_settings_without_a_configuration(tmp_path: Path) -> None:
         f"{BROKEN}\n  configuration: none\n  select: all\n  ignore: none\n"
         "  driver: from <domain type>\n  libvirt-version: the newest\n  severity: the rules' own\n",
     )
+
+
+def test_rule_names_and_codes_complete_after_domlint_rule() -> None:
+    done = program(env={"_DOMLINT_COMPLETE": "bash_complete", "COMP_WORDS": "domlint rule unknown-", "COMP_CWORD": "2"})
+    assert (done.returncode, done.stdout) == (0, "plain,unknown-attribute\nplain,unknown-element\n")
+    done = program(env={"_DOMLINT_COMPLETE": "bash_complete", "COMP_WORDS": "domlint rule OS00", "COMP_CWORD": "2"})
+    assert done.stdout == "".join(f"plain,OS00{n}\n" for n in range(1, 10))
+
+
+def test_the_bash_completion_script_is_printed_as_readme_says() -> None:
+    done = program(env={"_DOMLINT_COMPLETE": "bash_source"})
+    assert (done.returncode, done.stdout.startswith("_domlint_completion() {\n")) == (0, True)
