@@ -273,3 +273,10 @@ def test_rule_names_and_codes_complete_after_domlint_rule() -> None:
 def test_the_bash_completion_script_is_printed_as_readme_says() -> None:
     done = program(env={"_DOMLINT_COMPLETE": "bash_source"})
     assert (done.returncode, done.stdout.startswith("_domlint_completion() {\n")) == (0, True)
+
+
+def test_readme_show_settings_example_is_the_output() -> None:
+    readme = (FIXTURES.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("  $ domlint check --show-settings --no-config fixtures/examples/xen-hvm.xml\n", 1)[1].split("  ```", 1)[0]
+    code, out, _ = run("check", "--show-settings", "--no-config", "fixtures/examples/xen-hvm.xml", cwd=FIXTURES.parent)
+    assert (code, out) == (0, "".join(line[2:] + "\n" for line in block.splitlines()))
