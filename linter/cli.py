@@ -12,17 +12,16 @@ import click
 from . import config, engine, grammars, parallel
 from .diagnostics import Severity
 from .extras import install_hint
-from .formats import FORMATS, SUMMARISED_FORMATS
+from .formats import FORMATS
 from .formats.common import display_path
-from .formats.full import summary
-from .formats.statistics import render as render_statistics
 from .paths import Links, NotARegularFile, PathProblem, Walk, XmlFiles, inputs, read_regular
 from .progress import Progress
 from .grammar import schema_path
 from .xmlfeatures import MAX_DOCUMENT_BYTES
 from .rules import ALL_DRIVERS, REGISTRY, drivers_label, lookup, severity_label
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+from .report import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, Reporting, drop_stdout
+
 DRIVERS = sorted(ALL_DRIVERS)
 
 
@@ -93,6 +92,8 @@ class _Group(click.Group):
         try:
             sys.stdout.flush()
             sys.stderr.flush()
+        except BrokenPipeError:
+            pass  # the reader left (`domlint rules | head -1`): nothing more to say
         except (OSError, ValueError):
             raise SystemExit(code) from None  # let Python report a closed or broken stream as usual
         os._exit(code or 0)
@@ -102,13 +103,16 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
             raise
+        except BrokenPipeError:  # the reader of standard output left early: end quietly, as `cat` does
+            drop_stdout()
+            sys.exit(EXIT_CLEAN)
         except Exception as error:  # noqa: BLE001 - the last line of defence
             click.echo(f"domlint: internal error: {type(error).__name__}: {error}", err=True)
             sys.exit(EXIT_ERROR)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="domlint")
+@click.version_option(None, "-V", "--version", package_name="domlint", prog_name="domlint")
 def main() -> None:
     """Lint libvirt domain XML: the <os> boot section, at exact line and column."""
 
@@ -117,7 +121,7 @@ def _output_options(command: Callable[..., None]) -> Callable[..., None]:
     """The options `check` and `validate` share: how to read inputs and how to report."""
     for option in reversed(
         [
-            click.argument("paths", nargs=-1, required=True),
+            click.argument("paths", nargs=-1),
             click.option(
                 "--format", "output_format", type=click.Choice(sorted(FORMATS)), default="full", show_default=True, help="Output format."
             ),
@@ -134,24 +138,16 @@ def _output_options(command: Callable[..., None]) -> Callable[..., None]:
                 type=click.Choice(["auto", "always", "never"]),
                 default="auto",
                 show_default=True,
-                help="Colour the full format (auto: on a terminal, unless NO_COLOR is set).",
+                help="Colour the full format (auto: with FORCE_COLOR set, or on a terminal unless NO_COLOR is set).",
             ),
             click.option("--quiet", "-q", is_flag=True, help="Print diagnostics only, without the summary line."),
             click.option("--statistics", is_flag=True, help="Print how many diagnostics each rule gave instead of the diagnostics."),
+            click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings (2 still means an error)."),
+            click.option("--output-file", "-o", type=click.Path(dir_okay=False), help="Write the report to FILE, not to standard output."),
         ]
     ):
         command = option(command)
     return command
-
-
-class Reporting:
-    """How a run reports: the options `check` and `validate` share (a plain class: a dataclass
-    costs every start more than it gives here)."""
-
-    __slots__ = ("output_format", "fail_on", "color", "quiet", "statistics")
-
-    def __init__(self, output_format: str, fail_on: str, color: str, quiet: bool, statistics: bool) -> None:
-        self.output_format, self.fail_on, self.color, self.quiet, self.statistics = output_format, fail_on, color, quiet, statistics
 
 
 def _report(
@@ -192,26 +188,32 @@ def _report(
         progress.advance(name)
     progress.finish()
     _warn_of_skipped(links)
-    color = reporting.color
-    use_color = color == "always" or (color == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
-    text = render_statistics(results) if reporting.statistics else FORMATS[reporting.output_format](results, use_color)
-    if (reporting.statistics or reporting.output_format in SUMMARISED_FORMATS) and not reporting.quiet:
-        text += summary(results) + "\n"
-    click.echo(text, nl=False, color=use_color)
+    color = reporting.colored()
+    try:
+        reporting.write(reporting.render(results, color), color)
+    except PathProblem as problem:
+        click.echo(f"domlint: error: {problem}", err=True)
+        path_problems = True
     before_exit()
-    threshold = Severity(reporting.fail_on).rank
-    failed = any(d.severity.rank >= threshold for r in results for d in r.diagnostics)
-    sys.exit(EXIT_ERROR if path_problems else EXIT_FINDINGS if failed else EXIT_CLEAN)
+    sys.exit(reporting.exit_code(results, path_problems))
 
 
 @main.command()
 @_output_options
-@click.option("--select", multiple=True, metavar="RULES", help="Only these rules (names, codes or code prefixes); replaces the config's.")
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="RULES",
+    help="Only these rules (names, codes or code prefixes); replaces the config's select and ignore.",
+)
+@click.option("--extend-select", multiple=True, metavar="RULES", help="Add these rules to the select in force.")
 @click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (names, codes or code prefixes); adds to the config's.")
+@click.option("--extend-ignore", multiple=True, metavar="RULES", help="The same as --ignore (ruff's older spelling).")
 @click.option("--driver", type=click.Choice(DRIVERS), help="The libvirt driver to judge by (default: config, else <domain type>).")
 @click.option("--libvirt-version", metavar="X.Y[.Z]", callback=_version, help="The libvirt release the domains are for.")
 @click.option("--config", "config_file", type=click.Path(), metavar="FILE", help="Use this configuration file for every path.")
 @click.option("--no-config", is_flag=True, help="Ignore every configuration file.")
+@click.option("--show-settings", is_flag=True, help="Print the configuration file and the options each path gets; lint nothing.")
 @click.option("--fix", is_flag=True, help="Apply the safe fixes to the files, then report what is left.")
 @click.option("--diff", is_flag=True, help="Show the safe fixes as a unified diff; write nothing.")
 @click.option(
@@ -227,7 +229,9 @@ def check(
     paths: tuple[str, ...],
     output_format: str,
     select: tuple[str, ...],
+    extend_select: tuple[str, ...],
     ignore: tuple[str, ...],
+    extend_ignore: tuple[str, ...],
     driver: str | None,
     libvirt_version: config.Version | None,
     config_file: str | None,
@@ -237,20 +241,32 @@ def check(
     color: str,
     quiet: bool,
     statistics: bool,
+    exit_zero: bool,
+    output_file: str | None,
+    show_settings: bool,
     fix: bool,
     diff: bool,
     jobs: int | None,
 ) -> None:
     """Lint domain XML files, folders (the *.xml inside, or what the configuration includes) or '-' for standard input."""
+    paths = paths or (".",)
     if config_file is not None and no_config:
         raise click.UsageError("--config and --no-config cannot be used together")
     if fix and diff:
         raise click.UsageError("--fix and --diff cannot be used together")
     if fix and "-" in paths:
         raise click.UsageError("--fix writes files; for standard input use --diff")
-    overrides = config.Overrides(_selectors(select, "--select"), _selectors(ignore, "--ignore"), driver, libvirt_version)
+    overrides = config.Overrides(
+        select=_selectors(select, "--select"),
+        ignore=_selectors(ignore, "--ignore") | _selectors(extend_ignore, "--extend-ignore"),
+        extend_select=_selectors(extend_select, "--extend-select"),
+        driver=driver,
+        libvirt_version=libvirt_version,
+    )
     try:
         resolver = config.Resolver(overrides, config_file, isolated=no_config)
+        if show_settings:
+            _show_settings(paths, resolver)
         if diff:
             _show_diffs(paths, stdin_filename, resolver)
         fixed_count = [0, 0]  # fixes applied, files written
@@ -276,14 +292,25 @@ def check(
         def announce() -> None:
             if fixed_count[0]:
                 files = "file" if fixed_count[1] == 1 else "files"
-                click.echo(f"domlint: applied {fixed_count[0]} fixes to {fixed_count[1]} {files}", err=True)
+                fixes = "fix" if fixed_count[0] == 1 else "fixes"
+                click.echo(f"domlint: applied {fixed_count[0]} {fixes} to {fixed_count[1]} {files}", err=True)
 
         # --fix writes files and standard input is one document: those runs stay serial.
         run = parallel.Runner(1 if fix or "-" in paths else jobs, resolver.options_for, _try_read)
-        _report(paths, stdin_filename, resolver, check_one, Reporting(output_format, fail_on, color, quiet, statistics), announce, run)
+        reporting = Reporting(output_format, fail_on, color, quiet, statistics, exit_zero, output_file)
+        _report(paths, stdin_filename, resolver, check_one, reporting, announce, run)
     except config.ConfigError as error:
         click.echo(f"domlint: error: {error}", err=True)
         sys.exit(EXIT_ERROR)
+
+
+def _show_settings(paths: tuple[str, ...], resolver: config.Resolver) -> None:
+    """`check --show-settings`: which configuration governs each path, and what it resolves to."""
+    from .settings import describe
+
+    for path in paths:
+        click.echo(describe(path, resolver))
+    sys.exit(EXIT_CLEAN)
 
 
 def _show_diffs(paths: tuple[str, ...], stdin_filename: str | None, resolver: config.Resolver) -> None:
@@ -333,8 +360,11 @@ def validate(
     color: str,
     quiet: bool,
     statistics: bool,
+    exit_zero: bool,
+    output_file: str | None,
 ) -> None:
     """Validate any XML files against any grammar, with domlint's positions and formats."""
+    paths = paths or (".",)
     try:
         validator = grammars.load(schema_file)
     except grammars.GrammarError as error:
@@ -345,7 +375,7 @@ def validate(
         stdin_filename,
         XmlFiles(),
         lambda data, name, _: engine.validate(data, name, validator),
-        Reporting(output_format, fail_on, color, quiet, statistics),
+        Reporting(output_format, fail_on, color, quiet, statistics, exit_zero, output_file),
     )
 
 
@@ -365,13 +395,18 @@ def schema(grammar_format: str, print_path: bool) -> None:
         click.echo(grammar_file.read(), nl=False)
 
 
+def _rule_names(_context: click.Context, _parameter: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion of `domlint rule`: the rule names and codes that start with what is typed."""
+    return sorted(word for rule in REGISTRY.values() for word in (rule.name, rule.code) if word.startswith(incomplete))
+
+
 @main.command("rule")
-@click.argument("name_or_code")
+@click.argument("name_or_code", shell_complete=_rule_names)
 def rule_command(name_or_code: str) -> None:
     """Show the documentation of one rule."""
     found = lookup(name_or_code)
     if found is None:
-        raise click.BadParameter(f"no rule is named or coded '{name_or_code}' (see 'domlint rules')", param_hint="NAME|CODE")
+        raise click.BadParameter(config.no_rule(name_or_code), param_hint="NAME|CODE")
     click.echo(f"{found.code} {found.name} ({severity_label(found)}; drivers: {drivers_label(found)})\n\n{found.summary}\n\n{found.doc}")
 
 

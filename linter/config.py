@@ -24,7 +24,7 @@ from .lazy import Regex
 
 # Looked for in this order in each folder, from the linted file's folder up to the root.
 FILE_NAMES = ("domlint.toml", ".domlint.toml", "pyproject.toml")
-KEYS = ("select", "ignore", "severity", "driver", "libvirt-version", "include", "exclude", "per-file-ignores")
+KEYS = ("select", "extend-select", "ignore", "severity", "driver", "libvirt-version", "include", "exclude", "per-file-ignores")
 Version = tuple[int, int, int]
 MAX_CONFIG_BYTES = 1024 * 1024
 
@@ -34,10 +34,11 @@ class ConfigError(Exception):
 
 
 class Overrides(NamedTuple):
-    """What the command line says. It wins over the files: see README, "Configuration"."""
+    """What the command line says. It wins over the files, as in ruff: see README, "Configuration"."""
 
-    select: frozenset[str] = frozenset()  # empty: not given, the configuration's select stays
+    select: frozenset[str] = frozenset()  # empty: not given; else it replaces the configuration's select and ignore
     ignore: frozenset[str] = frozenset()  # added to the configuration's ignore
+    extend_select: frozenset[str] = frozenset()  # added to the select in force
     driver: str | None = None
     libvirt_version: Version | None = None
 
@@ -50,7 +51,9 @@ class Config(NamedTuple):
     here and in engine.Options: defining a dataclass costs every start about a millisecond.)"""
 
     folder: str  # absolute
+    path: str | None = None  # the file it was read from (None: no file governs)
     select: frozenset[str] = frozenset()
+    extend_select: frozenset[str] = frozenset()  # added to `select` (nothing to add to when `select` is all)
     ignore: frozenset[str] = frozenset()
     severity: Mapping[str, Severity] = {}  # rule name -> severity (read only: the default is shared)
     driver: str | None = None
@@ -61,12 +64,16 @@ class Config(NamedTuple):
 
     def options(self, file: str | None, overrides: Overrides) -> Options:
         """The engine's options for one file (None: standard input without a name)."""
-        ignore = self.ignore | overrides.ignore
+        if overrides.select:  # ruff's order: the command line's --select starts over (per-file-ignores stay)
+            select, ignore = overrides.select | overrides.extend_select, overrides.ignore
+        else:
+            select = self.select | self.extend_select | overrides.extend_select if self.select else frozenset()
+            ignore = self.ignore | overrides.ignore
         if file is not None and self.per_file_ignores:
             relative = self._relative(file)
             ignore = ignore.union(*(rules for glob, rules in self.per_file_ignores if glob.covers(relative)))
         return Options(
-            select=overrides.select or self.select,
+            select=select,
             ignore=ignore,
             driver=overrides.driver or self.driver,
             libvirt_version=overrides.libvirt_version or self.libvirt_version,
@@ -247,10 +254,10 @@ def _validated(path: str, table: dict[str, Any]) -> Config:
         if key not in KEYS:
             raise ConfigError(f"{path}: unknown key '{key}'{_did_you_mean(key, KEYS)}")
     read = _Reader(path)
-    settings: dict[str, Any] = {"folder": os.path.dirname(os.path.abspath(path))}
-    for key in ("select", "ignore"):
+    settings: dict[str, Any] = {"folder": os.path.dirname(os.path.abspath(path)), "path": path}
+    for key in ("select", "extend-select", "ignore"):
         if key in table:
-            settings[key] = read.selectors(key, table[key])
+            settings[key.replace("-", "_")] = read.selectors(key, table[key])
     if "severity" in table:
         settings["severity"] = read.severities(table["severity"])
     if "driver" in table:
@@ -319,7 +326,7 @@ class _Reader:
         for key, level in self.table("severity", value).items():
             found = lookup(key)
             if found is None:
-                raise self.invalid("severity", _no_rule(key))
+                raise self.invalid("severity", no_rule(key))
             text = self.checked(_dotted("severity", key), level, severity_problem)
             if found.name in given_as:
                 raise self.invalid("severity", f"{found.code} {found.name} is given twice ('{given_as[found.name]}' and '{key}')")
@@ -332,10 +339,11 @@ def selector_problem(selector: str) -> str | None:
     """What is wrong with a rule selector (a name, code or code prefix), or None when it selects rules."""
     if selector and (lookup(selector) or any(rule.code.startswith(selector.upper()) for rule in REGISTRY.values())):
         return None
-    return _no_rule(selector)
+    return no_rule(selector)
 
 
-def _no_rule(selector: str) -> str:
+def no_rule(selector: str) -> str:
+    """The message for a selector that names no rule, with the closest rule name when there is one."""
     hint = _did_you_mean(selector, REGISTRY) or " (see 'domlint rules')"
     return f"no rule is named or coded '{selector}'{hint}"
 

@@ -37,7 +37,7 @@ def test_full_format_shows_source_underline_and_help() -> None:
     code, out, _ = run("check", str(BROKEN))
     assert code == 1
     expected_block = (
-        f"{BROKEN}:11:15: error OS003 unknown-attribute: unknown attribute 'enabled' on <bootmenu>; "
+        f"{BROKEN}:11:15: error OS003 [*] unknown-attribute: unknown attribute 'enabled' on <bootmenu>; "
         "did you mean 'enable'?\n"
         "   |\n"
         "11 |     <bootmenu enabled='yes'/>\n"
@@ -45,7 +45,7 @@ def test_full_format_shows_source_underline_and_help() -> None:
         "   = help: rename 'enabled' to 'enable'\n"
     )
     assert expected_block in out
-    assert out.endswith("1 file, 3 errors, 2 warnings, 0 skipped\n")
+    assert out.endswith("1 file, 3 errors, 2 warnings, 0 skipped\n[*] 1 fixable with --fix\n")
 
 
 def test_json_format_is_the_documented_list() -> None:
@@ -106,7 +106,7 @@ def test_a_walked_file_is_named_without_dot_parts_or_doubled_slashes(
     code, out, _ = run("check", "--format", "concise", "--select", "OS003", "-q", folder)
     assert (code, out) == (
         1,
-        f"{reported}:11:15: OS003 unknown-attribute unknown attribute 'enabled' on <bootmenu>; did you mean 'enable'?\n",
+        f"{reported}:11:15: OS003 unknown-attribute unknown attribute 'enabled' on <bootmenu>; did you mean 'enable'? [*]\n",
     )
 
 
@@ -204,7 +204,7 @@ def test_installed_console_script_runs() -> None:
     result = subprocess.run([*command, "check", str(BROKEN)], capture_output=True, text=True, check=False)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert result.stdout.endswith("1 file, 3 errors, 2 warnings, 0 skipped\n")
+    assert result.stdout.endswith("1 file, 3 errors, 2 warnings, 0 skipped\n[*] 1 fixable with --fix\n")
 
 
 def test_closed_stdin_is_a_clear_error() -> None:
@@ -240,6 +240,7 @@ def test_statistics_counts_per_rule() -> None:
         "1  OS102  reboot-timeout-range (error)\n"
         "1  OS601  smbios-sysinfo-missing (warning)\n"
         "2 files, 3 errors, 3 warnings, 0 skipped\n"
+        "[*] 1 fixable with --fix\n"
     )
 
 

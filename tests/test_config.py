@@ -375,7 +375,7 @@ def test_config_and_no_config_together_is_a_usage_error(tmp_path: Path) -> None:
     [
         ('select = ["OS1"]', ["--select", "OS0"], OS0),  # --select replaces
         ('ignore = ["OS0"]', ["--ignore", "OS6"], OS1),  # --ignore adds
-        ('ignore = ["reboot-timeout-range"]', ["--select", "OS1"], ["useserial-requires-serial"]),  # the file's ignore stays
+        ('ignore = ["reboot-timeout-range"]', ["--select", "OS1"], OS1),  # --select starts over, as in ruff: the file's ignore goes
         ('[per-file-ignores]\n"*.xml" = ["OS0"]', ["--select", "OS0,OS1"], OS1),  # so do its per-file ignores
     ],
 )

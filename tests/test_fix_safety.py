@@ -90,10 +90,11 @@ def test_fix_refuses_a_result_that_does_not_parse(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(fixes, "rename_element", stray_quote)
     code, out, err = run("check", "--fix", "--format", "concise", str(broken), str(good))
     assert (code, broken.read_text(), good.read_text()) == (2, MESSY, domain("    <bios useserial='no'/>\n"))
-    assert err == f"domlint: error: {broken}: no fix written: the fixed document would not parse\ndomlint: applied 1 fixes to 1 file\n"
+    assert err == f"domlint: error: {broken}: no fix written: the fixed document would not parse\ndomlint: applied 1 fix to 1 file\n"
     assert out.decode() == (
-        f"{broken}:4:5: OS002 unknown-element unknown element <bootmnu> in <os>; did you mean <bootmenu>?\n"
+        f"{broken}:4:5: OS002 unknown-element unknown element <bootmnu> in <os>; did you mean <bootmenu>? [*]\n"
         "2 files, 1 error, 0 warnings, 0 skipped\n"
+        "[*] 1 fixable with --fix\n"
     )
     code, out, err = run("check", "--diff", str(broken))
     assert (code, out, err) == (2, b"", f"domlint: error: {broken}: no diff: the fixed document would not parse\n")
@@ -151,9 +152,10 @@ def test_an_odd_declared_encoding_is_a_diagnostic(tmp_path: Path, encoding: str)
     column = len(f"<?xml version='1.0' encoding='{encoding}'") + 1
     assert (code, err) == (1, "")
     assert out.decode() == (
-        f"{good}:4:5: OS002 unknown-element unknown element <bootmnu> in <os>; did you mean <bootmenu>?\n"
+        f"{good}:4:5: OS002 unknown-element unknown element <bootmnu> in <os>; did you mean <bootmenu>? [*]\n"
         f"{odd}:1:{column}: OS001 xml-syntax the document is not well-formed XML: Unsupported encoding: {encoding}\n"
         "2 files, 2 errors, 0 warnings, 0 skipped\n"
+        "[*] 1 fixable with --fix\n"
     )
     assert run("check", "--diff", str(odd)) == (0, b"", "")
 

@@ -116,7 +116,7 @@ def test_two_concurrent_fix_runs_lose_no_fix(tmp_path: Path, monkeypatch: pytest
     assert (code, err) == (2, f"domlint: error: {path}: changed since it was read; not fixed\n")
     assert path.read_text() == only_attribute  # the other run's fix is there
     code, _, err = run("check", "--fix", "--select", "duplicate-boot-device", str(path))
-    assert (code, err) == (0, "domlint: applied 1 fixes to 1 file\n")
+    assert (code, err) == (0, "domlint: applied 1 fix to 1 file\n")
     assert path.read_text() == only_attribute.replace("    <boot dev='cdrom'/>\n    <bootmnu", "    <bootmnu")
 
 
@@ -212,7 +212,7 @@ def test_a_file_whose_attributes_cannot_be_kept_is_not_replaced(tmp_path: Path, 
 def test_a_failed_write_still_reports_the_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = guest(tmp_path)
     report = plain_report(path)
-    assert report.endswith("\n1 file, 2 errors, 1 warning, 0 skipped\n")
+    assert report.endswith("\n1 file, 2 errors, 1 warning, 0 skipped\n[*] 3 fixable with --fix\n")
 
     monkeypatch.setattr(os, "replace", refuse(errno.ENOSPC))
     code, out, err = run("check", "--fix", str(path))

@@ -84,7 +84,7 @@ def test_summary_line_ends_the_formats_for_people_only() -> None:
     assert {"full", "concise"} <= SUMMARISED_FORMATS
     for name in FORMATS:
         out = CliRunner().invoke(main, ["check", "--format", name, str(ROOT / FIXTURE_PATHS[0])]).stdout
-        assert out.endswith("1 file, 3 errors, 2 warnings, 0 skipped\n") == (name in SUMMARISED_FORMATS), name
+        assert out.endswith("1 file, 3 errors, 2 warnings, 0 skipped\n[*] 1 fixable with --fix\n") == (name in SUMMARISED_FORMATS), name
 
 
 def test_concise_is_one_line_per_diagnostic_as_documented() -> None:

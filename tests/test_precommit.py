@@ -49,7 +49,7 @@ def test_commit_with_a_broken_domain_is_refused_and_a_good_one_passes(tmp_path: 
     refused = _git(repository, "commit", "-m", "broken", check=False)
     assert refused.returncode != 0
     output = refused.stdout + refused.stderr
-    assert "guest.xml:11:15: error OS003 unknown-attribute: unknown attribute 'enabled' on <bootmenu>" in output
+    assert "guest.xml:11:15: error OS003 [*] unknown-attribute: unknown attribute 'enabled' on <bootmenu>" in output
     assert "Failed" in output
 
     shutil.copy(FIXTURES / "examples" / "xen-hvm.xml", repository / "guest.xml")

@@ -5,6 +5,8 @@ fixtures/x.xml:3:5: error OS201 loader-requires-hvm: <loader> needs ...
 3 |     <loader>/usr/lib/xen/boot/hvmloader</loader>
   |     ^^^^^^^^
   = help: remove <loader>, or ...
+
+A diagnostic that `--fix` corrects has `[*]` after its code, as ruff marks it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from ..diagnostics import Diagnostic, Severity
 from ..engine import Result
 
 _COLORS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
+FIXABLE = "[*]"  # marks what --fix corrects (the full and concise formats, the summary)
 
 
 def _paint(text: str, code: str, color: bool) -> str:
@@ -27,12 +30,15 @@ def render(results: list[Result], color: bool = False) -> str:
 
 
 def summary(results: list[Result]) -> str:
-    """ "N files, E errors, W warnings, S skipped" (skipped: files that are not libvirt domains)."""
+    """ "N files, E errors, W warnings, S skipped" (skipped: files that are not libvirt domains),
+    then, when some findings have a fix, a second line "[*] F fixable with --fix"."""
     diagnostics = [d for r in results for d in r.diagnostics]
     errors = sum(1 for d in diagnostics if d.severity is Severity.ERROR)
     warnings = sum(1 for d in diagnostics if d.severity is Severity.WARNING)
     skipped = sum(1 for r in results if r.skipped)
-    return f"{_count(len(results), 'file')}, {_count(errors, 'error')}, {_count(warnings, 'warning')}, {skipped} skipped"
+    fixable = sum(1 for d in diagnostics if d.fix is not None)
+    line = f"{_count(len(results), 'file')}, {_count(errors, 'error')}, {_count(warnings, 'warning')}, {skipped} skipped"
+    return f"{line}\n{FIXABLE} {fixable} fixable with --fix" if fixable else line
 
 
 def _count(number: int, noun: str) -> str:
@@ -45,20 +51,21 @@ def _printable(line: str) -> str:
     return "".join(c if c == "\t" or c.isprintable() else "\ufffd" for c in line)
 
 
-def headline(diagnostic: Diagnostic, color: bool = False) -> str:
-    """`path:line:col: severity code name: message`, the first line of a diagnostic (and the
-    whole of it in `--format concise`)."""
+def headline(diagnostic: Diagnostic, color: bool = False, mark_fix: bool = False) -> str:
+    """`path:line:col: severity code name: message`, the first line of a diagnostic; with
+    `mark_fix`, `code [*] name` when `--fix` corrects it."""
     span = diagnostic.span
+    marker = f" {FIXABLE}" if mark_fix and diagnostic.fix is not None else ""
     return (
         f"{diagnostic.path}:{span.line}:{span.column}: "
         f"{_paint(diagnostic.severity.value, _COLORS[diagnostic.severity], color)} "
-        f"{_paint(diagnostic.code, '1', color)} {diagnostic.name}: {diagnostic.message}"
+        f"{_paint(diagnostic.code, '1', color)}{marker} {diagnostic.name}: {diagnostic.message}"
     )
 
 
 def _diagnostic(diagnostic: Diagnostic, result: Result, color: bool) -> str:
     span = diagnostic.span
-    lines = [headline(diagnostic, color)]
+    lines = [headline(diagnostic, color, mark_fix=True)]
     source = _printable(result.source.line_text(span.line)) if result.source else ""
     if source:
         gutter = " " * len(str(span.line))
