@@ -692,7 +692,10 @@ def _finish(issues: list[Issue], known: _KnownNames) -> list[Issue]:
             if suggestion:
                 explained_missing.add((id(issue.element), suggestion))
                 message = f"unknown attribute '{shown}' on <{_display(issue.element)}>; did you mean '{suggestion}'?"
-                finished.append(_replace(issue, message, f"rename '{shown}' to '{suggestion}'", suggestion))
+                if issue.element.get(suggestion) is not None:  # a rename would set it twice: no fix
+                    finished.append(_replace(issue, message, f"'{suggestion}' is already set: remove '{shown}'"))
+                else:
+                    finished.append(_replace(issue, message, f"rename '{shown}' to '{suggestion}'", suggestion))
             else:
                 allowed = _quote_list(sorted(set(candidates)))
                 tail = f": allowed attributes are {allowed}" if allowed else ": it takes no attributes"

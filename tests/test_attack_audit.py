@@ -37,10 +37,10 @@ def test_an_unmarked_utf16_or_utf32_file_is_fixed_at_the_attribute(tmp_path: Pat
     code, out, _ = run("check", "--format", "concise", str(path))
     assert (code, out.splitlines()[0]) == (
         1,
-        f"{path}:5:15: OS003 unknown-attribute unknown attribute 'enabled' on <bootmenu>; did you mean 'enable'?",
+        f"{path}:5:15: OS003 unknown-attribute unknown attribute 'enabled' on <bootmenu>; did you mean 'enable'? [*]",
     )
     code, _, err = run("check", "--fix", str(path))
-    assert (code, err) == (0, "domlint: applied 1 fixes to 1 file\n")
+    assert (code, err) == (0, "domlint: applied 1 fix to 1 file\n")
     assert path.read_bytes() == domain("    <bootmenu enable='yes'/>\n", head).encode(codec)
 
 

@@ -49,9 +49,10 @@ def test_rename_and_timed_menu_fix_give_one_enable() -> None:
 def test_no_rename_onto_an_attribute_present() -> None:
     text = domain("    <bios useserail='no' useserial='yes'/>\n")
     diagnostic = engine.lint(text.encode(), "guest.xml").diagnostics[0]
-    assert (diagnostic.code, diagnostic.message, diagnostic.fix) == (
+    assert (diagnostic.code, diagnostic.message, diagnostic.help, diagnostic.fix) == (
         "OS003",
         "unknown attribute 'useserail' on <bios>; did you mean 'useserial'?",
+        "'useserial' is already set: remove 'useserail'",
         None,
     )
     assert not fixed(text).changed

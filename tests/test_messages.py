@@ -128,7 +128,7 @@ def test_a_xen_type_with_an_hvm_machine_blames_the_machine_and_the_hvm_only_chil
             5,
             5,
             21,
-            "<boot> is not allowed in <os> when <type> is 'xen'; " + SCHEMA + " refuses it, but its parser ignores it",
+            "<boot> is allowed in <os> only when <type> is 'hvm', not 'xen'; " + SCHEMA + " refuses it, but its parser ignores it",
         ),
     ]
 
@@ -188,7 +188,7 @@ def test_boot_on_a_xen_pv_guest_says_the_parser_ignores_it() -> None:
         "<domain type='xen'>\n  <name>g</name>\n  <os>\n    <type>xen</type>\n    <kernel>/boot/vmlinuz</kernel>\n"
         "    <boot dev='hd'/>\n  </os>\n</domain>\n"
     )
-    message = "<boot> is not allowed in <os> when <type> is 'xen'; " + SCHEMA + " refuses it, but its parser ignores it"
+    message = "<boot> is allowed in <os> only when <type> is 'hvm', not 'xen'; " + SCHEMA + " refuses it, but its parser ignores it"
     assert _found(text) == [("not-allowed-here", 6, 5, 6, 21, message)]
 
 
