@@ -14,7 +14,7 @@ as what the author meant, and the others explain why a node is not allowed there
 from __future__ import annotations
 
 import sys
-from dataclasses import field
+from dataclasses import field, replace
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from functools import cache, lru_cache
@@ -614,19 +614,7 @@ def _parser_reading(issue: Issue, notes: dict[str, str], case: str) -> Issue:
     words = notes.get(case)
     if words is None:
         return issue
-    message = f"{issue.message}; {_SCHEMA_TOOLS} refuses it, but its parser {words}"
-    return Issue(
-        issue.rule,
-        issue.element,
-        message,
-        issue.attribute,
-        issue.text,
-        issue.help,
-        issue.subject,
-        issue.suggestion,
-        issue.tail,
-        issue.removable,
-    )
+    return replace(issue, message=f"{issue.message}; {_SCHEMA_TOOLS} refuses it, but its parser {words}")
 
 
 def _empty(node: etree._Element, options: list[g.Pattern], notes: dict[str, str]) -> Issue:
@@ -720,18 +708,7 @@ def _finish(issues: list[Issue], known: _KnownNames) -> list[Issue]:
 
 
 def _replace(issue: Issue, message: str, help: str | None = None, suggestion: str | None = None) -> Issue:
-    return Issue(
-        issue.rule,
-        issue.element,
-        message,
-        issue.attribute,
-        issue.text,
-        help or issue.help,
-        issue.subject,
-        suggestion,
-        issue.tail,
-        issue.removable,
-    )
+    return replace(issue, message=message, help=help or issue.help, suggestion=suggestion)
 
 
 # Entry points ------------------------------------------------------------------------------------
