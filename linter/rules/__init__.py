@@ -8,7 +8,9 @@ name, severity and position. Document-level checks (XML syntax, grammar) are dec
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+import inspect
+from dataclasses import dataclass, field
+from typing import Callable, Optional, Union
 from collections.abc import Iterable, Iterator, Mapping
 
 from lxml import etree
@@ -16,12 +18,16 @@ from lxml import etree
 from ..document import Document
 
 from ..diagnostics import Fix, Severity
-from ..lazy import dataclass_on_first_use
 
 ALL_DRIVERS = frozenset({"qemu", "libxl", "lxc", "bhyve", "vmx", "vz", "openvz", "vbox", "hyperv", "ch", "test"})
 
+# A rule's triggers (see triggers.py): the markers of which a document must have one for the
+# rule to find anything, a function of the driver that gives them, or ALWAYS (run everywhere).
+ALWAYS = None
+Triggers = Optional[Union[tuple[str, ...], Callable[[Optional[str]], tuple[str, ...]]]]
 
-@dataclass_on_first_use(frozen=True)
+
+@dataclass(frozen=True)
 class Finding:
     """What a rule found: the node at fault and what to say about it.
 
@@ -39,13 +45,14 @@ class Finding:
     fix: Fix | None = None
 
 
-class Rule(NamedTuple):
-    """A rule as the registry holds it (a named tuple: 81 of them are made at every start, and a
-    dataclass would cost more to define than all of them to make).
+@dataclass(frozen=True)
+class Rule:
+    """A rule as the registry holds it.
 
     `docstring` is the documentation as written, indented; `doc` is the same, cleaned for display.
     `severity_by_driver` rates the rule differently on the drivers it names (QEMU refuses what
     the others accept and ignore, say); `severity` holds for every other driver and for none.
+    `triggers` tells triggers.py when to run `check`; document-level rules (no `check`) need none.
     """
 
     code: str
@@ -56,12 +63,11 @@ class Rule(NamedTuple):
     drivers: frozenset[str] = ALL_DRIVERS
     needs_domain: bool = True
     check: Callable[[Context], Iterable[Finding]] | None = None
-    severity_by_driver: Mapping[str, Severity] = {}
+    severity_by_driver: Mapping[str, Severity] = field(default_factory=dict)
+    triggers: Triggers = ALWAYS
 
     @property
     def doc(self) -> str:
-        import inspect  # already loaded by click: cleaning costs only when a rule's docs are shown
-
         return inspect.cleandoc(self.docstring)
 
     def severity_for(self, driver: str | None) -> Severity:
@@ -133,13 +139,15 @@ def rule(
     *,
     code: str,
     name: str,
+    triggers: Triggers,
     severity: Severity,
     summary: str,
     drivers: Iterable[str] = ALL_DRIVERS,
     needs_domain: bool = True,
     severity_by_driver: Mapping[str, Severity] | None = None,
 ) -> Callable[[Callable[[Context], Iterator[Finding]]], Callable[[Context], Iterator[Finding]]]:
-    """Register a check function; its docstring is the rule's documentation."""
+    """Register a check function; its docstring is the rule's documentation. `triggers` is
+    required, so that a rule that runs on every document says so (`triggers=ALWAYS`)."""
 
     def register(check: Callable[[Context], Iterator[Finding]]) -> Callable[[Context], Iterator[Finding]]:
         declare(
@@ -153,6 +161,7 @@ def rule(
                 needs_domain=needs_domain,
                 check=check,
                 severity_by_driver=dict(severity_by_driver or {}),
+                triggers=triggers,
             )
         )
         return check

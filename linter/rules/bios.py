@@ -27,6 +27,7 @@ def _has_serial_port(context: Context) -> bool:
 @rule(
     code="OS101",
     name="useserial-requires-serial",
+    triggers=("os:bios",),
     severity=Severity.WARNING,
     severity_by_driver={"qemu": Severity.ERROR},
     summary="BIOS serial output (useserial='yes') without a serial port.",
@@ -76,6 +77,7 @@ def useserial_requires_serial(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS102",
     name="reboot-timeout-range",
+    triggers=("os:bios",),
     severity=Severity.ERROR,
     summary="rebootTimeout is not an integer from -1 to 65535.",
     needs_domain=False,
@@ -127,6 +129,7 @@ LIBVIRT_SCHEMA_REBOOT_TIMEOUT_MAX = 32767
 @rule(
     code="OS106",
     name="reboot-timeout-schema-limit",
+    triggers=("os:bios",),
     severity=Severity.WARNING,
     summary="rebootTimeout above 32767, which libvirt accepts but its own schema rejects.",
     needs_domain=False,
@@ -185,6 +188,7 @@ def _bios_attribute(context: Context, name: str) -> etree._Element | None:
 @rule(
     code="OS103",
     name="useserial-requires-x86",
+    triggers=("os:bios",),
     severity=Severity.ERROR,
     summary="BIOS serial output (useserial='yes') on a QEMU guest that is not x86.",
     drivers=("qemu",),
@@ -236,6 +240,7 @@ def useserial_requires_x86(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS104",
     name="reboot-timeout-with-uefi",
+    triggers=("os:bios",),
     severity=Severity.WARNING,
     summary="A BIOS rebootTimeout on a guest that boots UEFI firmware.",
     drivers=("qemu",),
@@ -287,6 +292,7 @@ def reboot_timeout_with_uefi(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS105",
     name="useserial-with-uefi",
+    triggers=("os:bios",),
     severity=Severity.WARNING,
     summary="BIOS serial output (useserial='yes') on a guest that boots UEFI firmware.",
     drivers=("qemu",),

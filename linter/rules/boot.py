@@ -129,6 +129,7 @@ def _shown(value: str) -> str:
 @rule(
     code="OS302",
     name="boot-order-conflict",
+    triggers=("device-boot",),
     severity=Severity.ERROR,
     summary="Per-device <boot order> together with <os><boot dev>.",
     drivers=ALL_DRIVERS - {"vmx"},
@@ -192,6 +193,7 @@ def boot_order_conflict(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS303",
     name="duplicate-boot-order",
+    triggers=("device-boot",),
     severity=Severity.ERROR,
     summary="Two devices have the same <boot order>.",
     drivers=ALL_DRIVERS - {"vmx"},
@@ -238,6 +240,7 @@ def duplicate_boot_order(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS304",
     name="device-boot-order-invalid",
+    triggers=("device-boot",),
     severity=Severity.ERROR,
     summary="A device <boot> without order, or with an order that is not a positive integer.",
 )
@@ -290,6 +293,7 @@ def device_boot_order_invalid(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS305",
     name="boot-loadparm-invalid",
+    triggers=("device-boot",),
     severity=Severity.ERROR,
     summary="A device boot loadparm longer than 8 characters or with characters libvirt refuses.",
 )
@@ -343,6 +347,7 @@ def boot_loadparm_invalid(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS306",
     name="filesystem-boot-order-requires-virtiofs",
+    triggers=("device-boot",),
     severity=Severity.ERROR,
     summary="A <filesystem> with a <boot order> whose driver is not virtiofs.",
 )
@@ -423,6 +428,7 @@ def _virtiofs_off_pci(context: Context, filesystem: etree._Element) -> str | Non
 @rule(
     code="OS307",
     name="boot-order-unsupported-device",
+    triggers=("device-boot",),
     severity=Severity.ERROR,
     summary="A <boot order> on a device QEMU cannot boot from (vfio-pci or vfio-ap mdev, vhost-scsi, virtiofs off PCI).",
     drivers=("qemu",),
@@ -486,6 +492,7 @@ def boot_order_unsupported_device(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS308",
     name="duplicate-boot-device",
+    triggers=("os:boot*2",),
     severity=Severity.WARNING,
     summary="The same <boot dev> is listed twice.",
     needs_domain=False,
@@ -533,6 +540,7 @@ def duplicate_boot_device(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS309",
     name="too-many-boot-devices",
+    triggers=("os:boot*2",),
     severity=Severity.WARNING,
     summary="More than 4 <boot dev> entries; libvirt drops the 5th and later.",
     needs_domain=False,
@@ -591,6 +599,7 @@ _CLASS_DEVICE = {
 @rule(
     code="OS310",
     name="boot-device-missing",
+    triggers=("os:boot*2", "os:boot!hd"),  # silent for a lone <boot dev='hd'/>
     severity=Severity.WARNING,
     summary="A <boot dev> class the domain has no device for.",
     drivers=("qemu",),
@@ -659,6 +668,7 @@ def boot_device_missing(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS301",
     name="bootmenu-timeout-range",
+    triggers=("os:bootmenu",),
     severity=Severity.ERROR,
     summary="The boot menu timeout is not an integer from 0 to 65535.",
     needs_domain=False,
@@ -706,6 +716,7 @@ def bootmenu_timeout_range(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS311",
     name="bootmenu-timeout-ignored",
+    triggers=("os:bootmenu",),
     severity=Severity.WARNING,
     summary="A boot menu timeout while the boot menu is disabled.",
     needs_domain=False,
@@ -767,6 +778,7 @@ def bootmenu_timeout_ignored(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS312",
     name="qemu-bootloader",
+    triggers=("domain:bootloader",),  # "<bootloader" is in "<bootloader_args" too
     severity=Severity.ERROR,
     summary="<bootloader> or <bootloader_args> on a QEMU/KVM domain.",
     drivers=("qemu",),
@@ -831,6 +843,7 @@ def _stored(element: etree._Element) -> bool:
 @rule(
     code="OS313",
     name="bootloader-drops-hvm-boot-settings",
+    triggers=("domain:bootloader",),
     severity=Severity.WARNING,
     summary="<bootloader> on an hvm guest: its <boot>, <bootmenu> and <bios> are lost on define.",
     drivers=ALL_DRIVERS - {"qemu"},
@@ -915,6 +928,7 @@ def _bhyveload_boot_dev(context: Context, boot: etree._Element) -> Finding | Non
 @rule(
     code="OS314",
     name="bhyve-boot-device",
+    triggers=("os:boot", "device-boot"),
     severity=Severity.ERROR,
     summary="bhyveload boot settings it cannot follow (several boot devices, fd, network, no such disk).",
     drivers=("bhyve",),
@@ -976,6 +990,7 @@ def bhyve_boot_device(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS315",
     name="bhyve-bootloader-args-required",
+    triggers=("domain:bootloader",),
     severity=Severity.ERROR,
     summary="A custom bhyve <bootloader> without <bootloader_args>.",
     drivers=("bhyve",),
@@ -1027,6 +1042,7 @@ def bhyve_bootloader_args_required(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS316",
     name="loader-ignored-with-bootloader",
+    triggers=("domain:bootloader",),
     severity=Severity.WARNING,
     summary="A bhyve <loader> together with a <bootloader>: bhyve uses neither.",
     drivers=("bhyve",),

@@ -92,6 +92,7 @@ def _machine_label(context: Context) -> str:
 @rule(
     code="OS201",
     name="loader-requires-hvm",
+    triggers=("os:loader",),
     severity=Severity.ERROR,
     summary="A <loader> on a guest that is not fully virtualised (<type> is not hvm).",
     needs_domain=False,
@@ -153,6 +154,7 @@ def loader_requires_hvm(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS202",
     name="enrolled-keys-requires-secure-boot",
+    triggers=("os:firmware",),
     severity=Severity.ERROR,
     summary="Firmware feature enrolled-keys is enabled while secure-boot is disabled.",
     needs_domain=False,
@@ -215,6 +217,7 @@ def enrolled_keys_requires_secure_boot(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS203",
     name="firmware-features-require-autoselect",
+    triggers=("os:firmware",),
     severity=Severity.WARNING,
     severity_by_driver={"qemu": Severity.ERROR},
     summary="<firmware> features without firmware autoselection (no <os firmware=...>).",
@@ -274,6 +277,7 @@ def firmware_features_require_autoselect(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS204",
     name="duplicate-firmware-feature",
+    triggers=("os:firmware",),
     severity=Severity.WARNING,
     summary="The same firmware feature is given twice; libvirt uses the last one.",
     needs_domain=False,
@@ -334,6 +338,7 @@ def duplicate_firmware_feature(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS205",
     name="loader-path-required",
+    triggers=("os:loader", "os:nvram"),
     severity=Severity.ERROR,
     summary="A <loader> without a path (or an <nvram> without a loader) and no firmware autoselection.",
     needs_domain=False,
@@ -390,6 +395,7 @@ def loader_path_required(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS206",
     name="bios-firmware-variable-store",
+    triggers=("os:nvram", "os:varstore"),
     severity=Severity.ERROR,
     summary="Autoselected BIOS firmware (firmware='bios') with an <nvram> or <varstore>.",
     needs_domain=False,
@@ -439,6 +445,7 @@ def bios_firmware_variable_store(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS207",
     name="stateless-loader-variable-store",
+    triggers=("os:nvram", "os:varstore"),
     severity=Severity.ERROR,
     summary="A stateless loader (stateless='yes') with an <nvram> or <varstore>.",
     needs_domain=False,
@@ -484,6 +491,7 @@ def stateless_loader_variable_store(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS208",
     name="variable-store-read-write-loader",
+    triggers=("os:nvram", "os:varstore"),
     severity=Severity.ERROR,
     summary="An <nvram> or <varstore> with a read/write loader (readonly='no').",
     needs_domain=False,
@@ -536,6 +544,7 @@ def variable_store_read_write_loader(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS209",
     name="rom-loader-read-write",
+    triggers=("os:loader",),
     severity=Severity.ERROR,
     summary="A ROM loader (type='rom', or a path without a type) with readonly='no'.",
     needs_domain=False,
@@ -583,6 +592,7 @@ def rom_loader_read_write(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS210",
     name="rom-loader-format",
+    triggers=("os:loader",),
     severity=Severity.ERROR,
     summary="A ROM loader whose format is not raw.",
     needs_domain=False,
@@ -632,6 +642,7 @@ def rom_loader_format(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS211",
     name="nvram-with-rom-loader",
+    triggers=("os:nvram",),
     severity=Severity.WARNING,
     summary="An <nvram> with a ROM loader, which never uses it.",
     needs_domain=False,
@@ -693,6 +704,7 @@ def nvram_with_rom_loader(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS212",
     name="nvram-type-requires-source",
+    triggers=("os:nvram",),
     severity=Severity.ERROR,
     summary="An <nvram type=...> without a <source> child.",
     needs_domain=False,
@@ -740,6 +752,7 @@ def nvram_type_requires_source(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS213",
     name="nvram-source-type-unsupported",
+    triggers=("os:nvram",),
     severity=Severity.ERROR,
     summary="An <nvram> storage type QEMU cannot use (only file, block and network work).",
     drivers=("qemu",),
@@ -787,6 +800,7 @@ def nvram_source_type_unsupported(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS214",
     name="nvram-template-network",
+    triggers=("os:nvram",),
     severity=Severity.WARNING,
     summary="A template= on network-backed NVRAM, which is never filled from a template.",
     needs_domain=False,
@@ -867,6 +881,7 @@ def _secure_boot_feature(context: Context) -> etree._Element | None:
 @rule(
     code="OS215",
     name="secure-boot-requires-q35",
+    triggers=("os:loader", "os:firmware"),
     severity=Severity.ERROR,
     summary="Secure Boot (loader secure='yes' or an autoselected Secure Boot firmware) on a machine that is not q35.",
     drivers=("qemu",),
@@ -940,6 +955,7 @@ def secure_boot_requires_q35(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS216",
     name="secure-boot-requires-x86-64",
+    triggers=("os:loader",),
     severity=Severity.ERROR,
     summary="A secure loader (secure='yes') on an architecture other than x86_64.",
     drivers=("qemu",),
@@ -985,6 +1001,7 @@ def secure_boot_requires_x86_64(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS217",
     name="secure-boot-requires-smm",
+    triggers=("os:loader",),
     severity=Severity.ERROR,
     summary="A secure loader (secure='yes') without firmware autoselection and without <smm state='on'/>.",
     drivers=("qemu",),
@@ -1037,6 +1054,7 @@ def secure_boot_requires_smm(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS218",
     name="secure-boot-unsupported-xen",
+    triggers=("os:loader", "os:firmware"),
     severity=Severity.ERROR,
     summary="Secure Boot requested on a Xen (libxl) domain.",
     drivers=("libxl",),
@@ -1108,6 +1126,7 @@ def _acpi_feature(context: Context) -> etree._Element | None:
 @rule(
     code="OS219",
     name="uefi-requires-acpi",
+    triggers=("os@firmware", "os:loader"),
     severity=Severity.ERROR,
     summary="UEFI firmware on x86 without <features><acpi/>.",
     drivers=("qemu",),
@@ -1160,6 +1179,7 @@ def uefi_requires_acpi(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS220",
     name="acpi-requires-uefi",
+    triggers=("arch=aarch64",),
     severity=Severity.ERROR,
     summary="ACPI on an aarch64 guest without UEFI firmware.",
     drivers=("qemu",),
@@ -1219,6 +1239,7 @@ def acpi_requires_uefi(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS221",
     name="acpi-table-duplicate-type",
+    triggers=("os:acpi",),
     severity=Severity.ERROR,
     summary="The same ACPI table type (other than raw) is given twice.",
     needs_domain=False,
@@ -1276,6 +1297,7 @@ def acpi_table_duplicate_type(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS222",
     name="acpi-table-type-unsupported",
+    triggers=("os:acpi",),
     severity=Severity.ERROR,
     summary="An ACPI table type QEMU does not support (rawset).",
     drivers=("qemu",),
@@ -1326,6 +1348,7 @@ def acpi_table_type_unsupported(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS223",
     name="bios-firmware-loader-mismatch",
+    triggers=("os:loader",),
     severity=Severity.ERROR,
     summary="Autoselected BIOS firmware (firmware='bios') with a read/write (readonly='no') or stateful (stateless='no') loader.",
     drivers=("qemu",),
@@ -1393,6 +1416,7 @@ def bios_firmware_loader_mismatch(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS224",
     name="acpi-unsupported-machine",
+    triggers=("arch=s390x", "arch=s390"),
     severity=Severity.ERROR,
     summary="ACPI on an s390x guest, whose machine type (s390-ccw-virtio) has no ACPI.",
     drivers=("qemu",),

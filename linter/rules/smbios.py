@@ -112,6 +112,7 @@ def _bios_date_ok(text: str) -> bool:
 @rule(
     code="OS601",
     name="smbios-sysinfo-missing",
+    triggers=("os:smbios",),
     severity=Severity.WARNING,
     severity_by_driver={"qemu": Severity.ERROR},
     summary="<smbios mode='sysinfo'/> without a <sysinfo type='smbios'> to take the values from.",
@@ -173,6 +174,7 @@ def smbios_sysinfo_missing(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS602",
     name="sysinfo-unused",
+    triggers=("domain:sysinfo",),
     severity=Severity.WARNING,
     summary="<sysinfo type='smbios'> that QEMU ignores because <smbios mode='sysinfo'/> is missing.",
     drivers={"qemu"},
@@ -234,6 +236,7 @@ def sysinfo_unused(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS603",
     name="sysinfo-uuid-mismatch",
+    triggers=("domain:sysinfo",),
     severity=Severity.ERROR,
     summary="The sysinfo system uuid is not the domain's <uuid> (or <hwuuid>), or is not a UUID.",
 )
@@ -308,6 +311,7 @@ def sysinfo_uuid_mismatch(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS604",
     name="sysinfo-bios-date",
+    triggers=("domain:sysinfo",),
     severity=Severity.ERROR,
     summary="The sysinfo BIOS date is not MM/DD/YY or MM/DD/YYYY.",
 )
@@ -356,6 +360,7 @@ def sysinfo_bios_date(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS605",
     name="smbios-multiple-baseboards",
+    triggers=("domain:sysinfo",),
     severity=Severity.ERROR,
     summary="More than one <baseBoard> in the sysinfo QEMU builds SMBIOS tables from.",
     drivers={"qemu"},
@@ -415,6 +420,7 @@ def smbios_multiple_baseboards(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS606",
     name="vmx-smbios-sysinfo",
+    triggers=("os:smbios",),
     severity=Severity.ERROR,
     summary="<smbios mode='sysinfo'/> on a VMware guest.",
     drivers={"vmx"},
