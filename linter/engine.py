@@ -12,7 +12,9 @@ from .diagnostics import Diagnostic, Fix, Severity, Span
 from .document import Document, Source, XmlSyntaxError
 from .grammars import Validator
 from .rules import REGISTRY, Context, Finding, Rule, declare
-from .rules import bios, boot, container, firmware, hypervisor, kernel, legacy, smbios  # noqa: F401  (registers the rules)
+
+# The rule families, each registering its rules on import: the one list of them.
+from .rules import acpi, bios, boot, container, firmware, hypervisor, kernel, legacy, loader, nvram, secure_boot, smbios  # noqa: F401
 
 XML_SYNTAX = declare(
     Rule(

@@ -104,6 +104,37 @@ def os_child_with_value(context: Context, tag: str) -> etree._Element | None:
     empty string: `<cmdline/>` counts as no command line at all.
     """
     node = context.os_child(tag)
-    if node is None or not "".join(node.itertext()):
+    if node is None or not content(node):
         return None
     return node
+
+
+def hvm_os(context: Context) -> etree._Element | None:
+    """`<os>` when it is fully virtualised: only then does libvirt parse its boot settings, firmware,
+    features and ACPI tables."""
+    return context.os if context.os_type == "hvm" else None
+
+
+def content(node: etree._Element) -> str:
+    """The element's text content as libvirt reads it (`virXMLNodeContentString`); '' is no path."""
+    return "".join(node.itertext())
+
+
+def is_rom(loader: etree._Element) -> bool:
+    """A ROM loader: `type='rom'`, or a path without a type (libvirt's post-parse makes it rom)."""
+    kind = loader.get("type")
+    return kind == "rom" or (kind is None and content(loader) != "")
+
+
+def last_features(context: Context) -> dict[str, etree._Element]:
+    """`<firmware><feature>` by name: the element libvirt uses for each name (the last one)."""
+    os = hvm_os(context)
+    if os is None:
+        return {}
+    return {feature.get("name", ""): feature for feature in os.findall("firmware/feature")}
+
+
+def feature_enabled(features: dict[str, etree._Element], name: str) -> str | None:
+    """The `enabled` value of the feature libvirt uses, or None when the feature is absent."""
+    feature = features.get(name)
+    return feature.get("enabled") if feature is not None else None
