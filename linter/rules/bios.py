@@ -10,7 +10,7 @@ from ..diagnostics import Severity
 from .. import fixes
 from . import Context, Finding, facts, rule
 from ..integers import decimal
-from .ranges import out_of_range
+from .ranges import os_child_ranges, out_of_range
 
 
 def _has_serial_port(context: Context) -> bool:
@@ -108,18 +108,14 @@ def reboot_timeout_range(context: Context) -> Iterator[Finding]:
     ## Reference
     formatdomain, "BIOS bootloader" (rebootTimeout, since 0.10.2); `virDomainDefBootValidate`.
     """
-    if context.os is None:
-        return
-    for bios in context.os.findall("bios"):
-        value = bios.get("rebootTimeout")
-        problem = out_of_range(value, "bios", "rebootTimeout") if value is not None else None
-        if problem:
-            yield Finding(
-                bios,
-                f"rebootTimeout '{value}' {problem} (milliseconds; -1 disables the reboot)",
-                attribute="rebootTimeout",
-                help="use a number of milliseconds up to 65535, or -1 to never reboot",
-            )
+    return os_child_ranges(
+        context,
+        "bios",
+        "rebootTimeout",
+        "rebootTimeout",
+        "milliseconds; -1 disables the reboot",
+        "use a number of milliseconds up to 65535, or -1 to never reboot",
+    )
 
 
 # libvirt's own schema types rebootTimeout as xsd:short; its parser and docs allow up to 65535.
