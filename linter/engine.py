@@ -15,7 +15,7 @@ from .rules import REGISTRY, Context, Finding, Rule, declare
 
 # The rule families, each registering its rules on import: the one list of them.
 from .rules import acpi, bios, boot_devices, boot_menu, boot_order, bootloader, container, firmware  # noqa: F401
-from .rules import hypervisor, kernel, legacy, loader, nvram, secure_boot, smbios  # noqa: F401
+from .rules import hypervisor, kernel, legacy, loader, nvram, secure_boot, smbios, sysinfo  # noqa: F401
 
 XML_SYNTAX = declare(
     Rule(

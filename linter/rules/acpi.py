@@ -14,7 +14,6 @@ from ..diagnostics import Severity
 from .. import versions
 from . import Context, Finding, facts, rule
 
-
 # ACPI table types that may be given more than once (virDomainDefParseBootAcpiOptions).
 REPEATABLE_ACPI_TABLES = ("raw",)
 

@@ -12,7 +12,6 @@ from ..diagnostics import Severity
 from .. import fixes
 from . import Context, Finding, facts, rule
 
-
 # The `<disk device>` values QEMU maps each `<boot dev>` class to (qemuProcessPrepareDeviceBootorder).
 _QEMU_DISK_DEVICES = {"hd": ("disk", "lun"), "cdrom": ("cdrom",), "fd": ("floppy",)}
 

@@ -17,7 +17,6 @@ from .. import versions
 from . import ALL_DRIVERS, Context, Finding, facts, rule
 from .facts import arch
 
-
 _LOADPARM_LENGTH = 8
 _LOADPARM_CHARS = re.compile(r"[a-zA-Z0-9. ]*")
 

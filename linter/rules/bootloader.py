@@ -14,7 +14,6 @@ from ..diagnostics import Severity
 from . import ALL_DRIVERS, Context, Finding, facts, rule
 from .facts import X86, arch
 
-
 # The `<disk device>` values bhyveload can boot from (virBhyveGetBootDisk).
 _BHYVE_DISK_DEVICES = {"hd": ("disk",), "cdrom": ("cdrom",)}
 _GRUB_BHYVE = "grub-bhyve"

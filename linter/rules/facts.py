@@ -218,3 +218,20 @@ def disk_devices(context: Context) -> list[str]:
 def line_of(element: etree._Element) -> str:
     """Where an earlier element stands, for a message that points back to it."""
     return f"line {element.sourceline}"
+
+
+def sysinfo_mode(context: Context) -> etree._Element | None:
+    """The `<smbios>` of an hvm `<os>` when its mode is `sysinfo`, else None.
+
+    libvirt reads the mode of the first `<smbios>` only; the schema allows `<smbios>` on hvm only.
+    """
+    os = hvm_os(context)
+    node = os.find("smbios") if os is not None else None
+    return node if node is not None and node.get("mode") == "sysinfo" else None
+
+
+def smbios_sysinfos(context: Context) -> list[etree._Element]:
+    """The domain's `<sysinfo type='smbios'>` elements (fwcfg sysinfo carries no SMBIOS tables)."""
+    if context.domain is None:
+        return []
+    return [node for node in context.domain.findall("sysinfo") if node.get("type") == "smbios"]

@@ -14,7 +14,6 @@ from ..diagnostics import Severity
 from .. import versions
 from . import Context, Finding, facts, rule
 
-
 NOT_FULLY_VIRTUALISED = ("xen", "linux", "xenpvh", "exe")
 
 

@@ -15,7 +15,6 @@ from ..diagnostics import Severity
 from .. import versions
 from . import Context, Finding, facts, rule
 
-
 # <nvram type> values QEMU has no NVRAM backend for (qemuValidateDomainDefNvram).
 QEMU_UNSUPPORTED_NVRAM_TYPES = ("dir", "volume", "nvme", "vhostuser", "vhostvdpa", "ctl")
 
