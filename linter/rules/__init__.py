@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable, Optional, Union
 from collections.abc import Iterable, Iterator, Mapping
 
@@ -75,51 +76,47 @@ class Rule:
         return self.severity_by_driver.get(driver or "", self.severity)
 
 
+@dataclass(eq=False)
 class Context:
     """One document as rules see it: the `<domain>` (None for a bare `<os>`), its `<os>`, the
     driver, the target libvirt version (None: the newest libvirt), and the document itself (for
-    positions and fixes). A plain class: one is made per document, and its lookups are cached
-    in it as they are first needed."""
+    positions and fixes). Its lookups are computed once per document, when a rule first asks."""
 
-    def __init__(
-        self,
-        root: etree._Element,
-        domain: etree._Element | None,
-        os: etree._Element | None,
-        driver: str | None,
-        document: Document,
-        libvirt_version: tuple[int, int, int] | None = None,
-    ) -> None:
-        self.root, self.domain, self.os, self.driver = root, domain, os, driver
-        self.document, self.libvirt_version = document, libvirt_version
+    root: etree._Element
+    domain: etree._Element | None
+    os: etree._Element | None
+    driver: str | None
+    document: Document
+    libvirt_version: tuple[int, int, int] | None = None
 
-    @property
+    @cached_property
     def os_type(self) -> str | None:
-        """The `<type>` text exactly as libvirt reads it (no trimming), or None (read once)."""
-        known = self.__dict__  # a plain cache: functools.cached_property takes a lock on Python 3.11
-        if "_os_type" not in known:
-            node = self.os_child("type")
-            known["_os_type"] = node.text if node is not None else None
-        return known["_os_type"]
+        """The `<type>` text exactly as libvirt reads it (no trimming), or None."""
+        node = self.os_child("type")
+        return node.text if node is not None else None
 
     def os_child(self, tag: str) -> etree._Element | None:
-        """The first `<os>` child named `tag`, as `os.find(tag)` (all are indexed in one pass, on first use)."""
-        first = self.__dict__.get("_os_children")
-        if first is None:
-            first = self.__dict__["_os_children"] = {}
-            for child in self.os if self.os is not None else ():
-                first.setdefault(child.tag, child)
-        return first.get(tag)
+        """The first `<os>` child named `tag`, as `os.find(tag)`."""
+        return self._os_children.get(tag)
 
     def devices(self, tag: str) -> list[etree._Element]:
-        """The `<devices>` children named `tag` (all devices are grouped by name once, on first use)."""
-        by_tag = self.__dict__.get("_devices")
-        if by_tag is None:
-            by_tag = self.__dict__["_devices"] = {}
-            for devices in self.domain.iterchildren("devices") if self.domain is not None else ():
-                for device in devices:
-                    by_tag.setdefault(device.tag, []).append(device)
-        return list(by_tag.get(tag, ()))
+        """The `<devices>` children named `tag`, in document order."""
+        return list(self._devices.get(tag, ()))
+
+    @cached_property
+    def _os_children(self) -> dict[str, etree._Element]:
+        first: dict[str, etree._Element] = {}
+        for child in self.os if self.os is not None else ():
+            first.setdefault(child.tag, child)
+        return first
+
+    @cached_property
+    def _devices(self) -> dict[str, list[etree._Element]]:
+        by_tag: dict[str, list[etree._Element]] = {}
+        for devices in self.domain.iterchildren("devices") if self.domain is not None else ():
+            for device in devices:
+                by_tag.setdefault(device.tag, []).append(device)
+        return by_tag
 
 
 REGISTRY: dict[str, Rule] = {}
