@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from domlint import triggers
+from domlint import engine, rules, triggers
 from domlint.diagnostics import Severity
 from domlint.rules import ALWAYS, REGISTRY, rule
 
@@ -27,3 +29,20 @@ def test_the_triggers_of_a_rule_are_its_own() -> None:
     picked = {plan.rules[index].name for index in plan.by_marker["os:loader"]}
     assert REGISTRY["loader-requires-hvm"].triggers == ("os:loader",)
     assert "loader-requires-hvm" in picked and "sysinfo-unused" not in picked
+
+
+RULES = Path(rules.__file__).parent
+
+
+def test_each_rule_module_holds_one_readable_subject() -> None:
+    """A family a newcomer reads in one go: no module of linter/rules over 400 lines."""
+    sizes = {path.name: len(path.read_text(encoding="utf-8").splitlines()) for path in RULES.glob("*.py")}
+    assert {name: size for name, size in sizes.items() if size > 400} == {}
+
+
+def test_the_engine_registers_every_family() -> None:
+    """Every module of linter/rules that declares a rule is imported by the engine's one list."""
+    declaring = {f"domlint.rules.{path.stem}" for path in RULES.glob("*.py") if "\n@rule(" in path.read_text(encoding="utf-8")}
+    registered = {r.check.__module__ for r in engine.REGISTRY.values() if r.check is not None}
+    assert registered == declaring
+    assert len(declaring) == 16
