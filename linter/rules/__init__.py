@@ -1,6 +1,7 @@
 """The rule registry: every diagnostic domlint can emit is declared here once, with its docs.
 
-A semantic rule is a function decorated with `@rule(...)` in a family module; it receives the
+A semantic rule is a function decorated with `@rule(...)` in a family module (one module per
+subject: `loader`, `nvram`, `boot_order`, ...; engine.py imports them all); it receives the
 `Context` of one document and yields `Finding`s (a node and a message). The engine stamps code,
 name, severity and position. Document-level checks (XML syntax, grammar) are declared with
 `declare(...)`: they have documentation but no check function, because the engine runs them.
