@@ -13,6 +13,7 @@ from ..integers import decimal
 from . import Context
 
 X86 = ("x86_64", "i686")
+C_SPACE = " \t\n\v\f\r"  # isspace() in the C locale: what strtol and virUUIDParse skip
 # Architectures whose QEMU machines have no SMBIOS tables (QEMU builds SMBIOS for x86, Arm,
 # LoongArch and RISC-V only): s390 (CCW) and POWER guests describe themselves otherwise.
 NO_SMBIOS = ("s390", "s390x", "ppc", "ppc64", "ppc64le")
@@ -114,6 +115,9 @@ def os_child_with_value(context: Context, tag: str) -> etree._Element | None:
     return node
 
 
+# The firmware part of <os>, as libvirt reads it ----------------------------------------------
+
+
 def hvm_os(context: Context) -> etree._Element | None:
     """`<os>` when it is fully virtualised: only then does libvirt parse its boot settings, firmware,
     features and ACPI tables."""
@@ -125,10 +129,10 @@ def content(node: etree._Element) -> str:
     return "".join(node.itertext())
 
 
-def is_rom(loader: etree._Element) -> bool:
-    """A ROM loader: `type='rom'`, or a path without a type (libvirt's post-parse makes it rom)."""
-    kind = loader.get("type")
-    return kind == "rom" or (kind is None and content(loader) != "")
+def is_rom(node: etree._Element) -> bool:
+    """A ROM `<loader>`: `type='rom'`, or a path without a type (libvirt's post-parse makes it rom)."""
+    kind = node.get("type")
+    return kind == "rom" or (kind is None and content(node) != "")
 
 
 def last_features(context: Context) -> dict[str, etree._Element]:
@@ -144,6 +148,8 @@ def feature_enabled(features: dict[str, etree._Element], name: str) -> str | Non
     feature = features.get(name)
     return feature.get("enabled") if feature is not None else None
 
+
+# Boot order: <os><boot dev> and per-device <boot order> ------------------------------------------
 
 # Devices whose `<boot>` child libvirt parses (the schema's deviceBoot; elsewhere it is ignored).
 BOOTABLE_DEVICES = ("disk", "interface", "hostdev", "redirdev", "filesystem")
@@ -218,6 +224,9 @@ def disk_devices(context: Context) -> list[str]:
 def line_of(element: etree._Element) -> str:
     """Where an earlier element stands, for a message that points back to it."""
     return f"line {element.sourceline}"
+
+
+# SMBIOS: <os><smbios> and <sysinfo> -------------------------------------------------------------
 
 
 def sysinfo_mode(context: Context) -> etree._Element | None:

@@ -9,9 +9,9 @@ from .. import grammar as g
 from ..integers import decimal
 from ..schema import integer_datatype
 from . import Context, Finding
+from .facts import C_SPACE
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
-_C_SPACE = " \t\n\v\f\r"  # isspace() in the C locale: what strtol skips before a number
 
 
 def out_of_range(value: str, element: str, attribute: str) -> str | None:
@@ -24,7 +24,7 @@ def out_of_range(value: str, element: str, attribute: str) -> str | None:
     datatype = integer_datatype(element, attribute)
     low, high = g.integer_bounds(datatype.type, datatype.params)
     allowed = f"libvirt accepts an integer from {low} to {high}"
-    number = value.lstrip(_C_SPACE)
+    number = value.lstrip(C_SPACE)
     if not _INTEGER.fullmatch(number):
         if _INTEGER.fullmatch(number.strip()):
             return f"has blanks around the number: {allowed} without blanks"

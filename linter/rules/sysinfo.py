@@ -9,9 +9,9 @@ from lxml import etree
 
 from ..diagnostics import Severity
 from . import Context, Finding, facts, rule
+from .facts import C_SPACE
 from ..integers import decimal
 
-_C_SPACE = " \t\n\v\f\r"  # isspace() in the C locale, as strtol and virUUIDParse skip it
 _HEX_DIGITS, _DIGITS = "0123456789abcdefABCDEF", "0123456789"  # string.hexdigits, string.digits
 _CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _INT_RANGE = range(-(2**31), 2**31)
@@ -36,10 +36,10 @@ def _parse_uuid(text: str) -> bytes | None:
     libvirt is lax: surrounding blanks are skipped, and '-' or ' ' may stand anywhere between
     two bytes, so `C7A5FDBD...` and `c7a5fdbd-...` are the same UUID.
     """
-    canonical = text.strip(_C_SPACE)
+    canonical = text.strip(C_SPACE)
     if _CANONICAL_UUID.fullmatch(canonical):  # the usual 8-4-4-4-12 form, read at once
         return bytes.fromhex(canonical.replace("-", ""))
-    rest = text.lstrip(_C_SPACE)
+    rest = text.lstrip(C_SPACE)
     digits: list[str] = []
     while len(digits) < 32:
         if not rest:
@@ -52,7 +52,7 @@ def _parse_uuid(text: str) -> bytes | None:
             return None
         digits.extend(pair)
         rest = rest[2:]
-    if rest.strip(_C_SPACE):
+    if rest.strip(C_SPACE):
         return None
     return bytes.fromhex("".join(digits))
 
@@ -60,7 +60,7 @@ def _parse_uuid(text: str) -> bytes | None:
 def _c_int(text: str) -> tuple[int, str] | None:
     """A decimal int at the start of `text` the way libvirt's `virStrToLong_i` reads it (strtol:
     leading blanks and a sign allowed), with the unread rest; None when there is no int."""
-    body = text.lstrip(_C_SPACE)
+    body = text.lstrip(C_SPACE)
     sign = body[:1] if body[:1] in "+-" else ""
     digits = body[len(sign) :]
     count = len(digits) - len(digits.lstrip(_DIGITS))
