@@ -105,9 +105,10 @@ class Options:
 NO_OPTIONS = Options()  # every rule, as it rates itself, for the driver the domain names, for the newest libvirt
 
 
-@dataclass
+@dataclass(eq=False)
 class Result:
-    """The outcome for one document: its diagnostics, or that it was skipped (not a domain)."""
+    """The outcome for one document: its diagnostics, or that it was skipped (not a domain).
+    Each result is its own (compared by identity), as a report holds one per file."""
 
     path: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
