@@ -425,7 +425,7 @@ def report(results: dict[str, list[float]], validate: bool, xmllint: bool) -> No
     vxv_one = f", virt-xml-validate {median(results['one.vxv']) * ms:.1f} ms" if validate else ""
     print(
         f'one file, whole process: domlint check {median(results["one.domlint"]) * ms:.1f} ms vs python -c "import click, '
-        f'lxml.etree" {median(results["one.floor"]) * ms:.1f} ms{vxv_one}: {ratio:.2f}x (target <= 1.25x) {verdict(ratio, 1.25, True)}'
+        f'lxml.etree" {median(results["one.floor"]) * ms:.1f} ms{vxv_one}: {ratio:.2f}x (target <= 1.50x) {verdict(ratio, 1.5, True)}'
     )
     if validate:
         ratio = paired(results, "five.domlint", "five.vxv")

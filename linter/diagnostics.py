@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
-
-from .lazy import dataclass_on_first_use
 
 
 class Severity(str, Enum):
@@ -23,7 +22,7 @@ class Severity(str, Enum):
 _RANKS = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 
 
-@dataclass_on_first_use(frozen=True)
+@dataclass(frozen=True)
 class Span:
     """A range in the source: 1-based lines and columns, columns counted in characters.
 
@@ -36,7 +35,7 @@ class Span:
     end_column: int
 
 
-@dataclass_on_first_use(frozen=True)
+@dataclass(frozen=True)
 class TextEdit:
     """Replace the text in `span` with `new_text` (an empty span inserts, empty text deletes)."""
 
@@ -44,7 +43,7 @@ class TextEdit:
     new_text: str
 
 
-@dataclass_on_first_use(frozen=True)
+@dataclass(frozen=True)
 class Fix:
     """A safe, mechanical correction: what it does in a few words, and its edits."""
 
@@ -67,7 +66,7 @@ class Fix:
         }
 
 
-@dataclass_on_first_use(frozen=True)
+@dataclass(frozen=True)
 class Diagnostic:
     """One problem found in one document, with the exact place it was found."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import codecs
 import re
+from dataclasses import dataclass
 import threading
 from functools import cached_property
 from itertools import accumulate
@@ -18,7 +19,6 @@ from itertools import accumulate
 from lxml import etree
 
 from .diagnostics import Span
-from .lazy import Regex, dataclass_on_first_use
 
 XML_NAMESPACE = "http://www.w3.org/XML/1998/namespace"
 
@@ -60,7 +60,7 @@ _BOMLESS = (
     (b"<\0?\0", "utf-16-le"),
     (b"\0<\0?", "utf-16-be"),
 )
-_DECLARED_ENCODING = Regex(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]*)["']""")
+_DECLARED_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]*)["']""")
 
 # A document type declaration: quoted literals and the internal subset's comments, processing
 # instructions and literals may hold "]" and ">" (no alternative can start where another does).
@@ -70,11 +70,11 @@ _DOCTYPE = (
 )
 # Markup that is not a start tag, and the "<" that opens one. The document is already known to be
 # well formed when this runs, so a start tag is any "<" not consumed by the other alternatives.
-_MARKUP = Regex(rf"<!--.*?-->|<\?.*?\?>|<!\[CDATA\[.*?\]\]>|{_DOCTYPE}|</[^>]*>|<", re.S)
-_TAG_NAME = Regex(r"<([^\s/>]+)")
-_ATTRIBUTE = Regex(r"""\s*([^\s=/>]+)\s*=\s*("[^"]*"|'[^']*')""")
+_MARKUP = re.compile(rf"<!--.*?-->|<\?.*?\?>|<!\[CDATA\[.*?\]\]>|{_DOCTYPE}|</[^>]*>|<", re.S)
+_TAG_NAME = re.compile(r"<([^\s/>]+)")
+_ATTRIBUTE = re.compile(r"""\s*([^\s=/>]+)\s*=\s*("[^"]*"|'[^']*')""")
 # _MARKUP with whole start tags (name, attributes, end) read in the same pass.
-_SCAN = Regex(
+_SCAN = re.compile(
     rf"<!--.*?-->|<\?.*?\?>|<!\[CDATA\[.*?\]\]>|{_DOCTYPE}|</[^>]*>"
     r"""|<([^\s/>]+)(?:\s*[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*(/?)>|<""",
     re.S,
@@ -162,7 +162,7 @@ class _StartTag:
         return self._attributes
 
 
-@dataclass_on_first_use()
+@dataclass
 class _Scan:
     elements: list[etree._Element]  # document order
     tags: dict[etree._Element, _StartTag]  # empty when the scan and the tree disagree

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import NamedTuple
+from dataclasses import dataclass, field, replace
 
 from lxml import etree
 
@@ -12,7 +12,10 @@ from .diagnostics import Diagnostic, Fix, Severity, Span
 from .document import Document, Source, XmlSyntaxError
 from .grammars import Validator
 from .rules import REGISTRY, Context, Finding, Rule, declare
-from .rules import bios, boot, container, firmware, hypervisor, kernel, legacy, smbios  # noqa: F401  (registers the rules)
+
+# The rule families, each registering its rules on import: the one list of them.
+from .rules import acpi, bios, boot_devices, boot_menu, boot_order, bootloader, container, firmware  # noqa: F401
+from .rules import hypervisor, kernel, legacy, loader, nvram, secure_boot, smbios, sysinfo  # noqa: F401
 
 XML_SYNTAX = declare(
     Rule(
@@ -70,11 +73,12 @@ DRIVER_OF_DOMAIN_TYPE = {
 LINTED_ROOTS = ("domain", "os")
 
 
-class Options(NamedTuple):
+@dataclass(frozen=True)
+class Options:
     """What to check and how to rate it, for one file (config.py merges files and command line into it).
 
     `select`/`ignore` hold rule names, codes or code prefixes. `severity` maps rule names to the
-    severity a project wants instead of the rule's own (read only: the default is shared).
+    severity a project wants instead of the rule's own.
     `libvirt_version` is the libvirt the domain is meant for (None: the newest).
     """
 
@@ -82,7 +86,7 @@ class Options(NamedTuple):
     ignore: frozenset[str] = frozenset()
     driver: str | None = None
     libvirt_version: tuple[int, int, int] | None = None
-    severity: Mapping[str, Severity] = {}
+    severity: Mapping[str, Severity] = field(default_factory=dict)
 
     def enabled(self, rule: Rule) -> bool:
         def matches(entries: frozenset[str]) -> bool:
@@ -95,22 +99,21 @@ class Options(NamedTuple):
         wanted = self.severity.get(diagnostic.name, diagnostic.severity)
         if wanted is diagnostic.severity:
             return diagnostic
-        from dataclasses import replace  # only a project that re-rates a rule needs it
-
         return replace(diagnostic, severity=wanted)
 
 
 NO_OPTIONS = Options()  # every rule, as it rates itself, for the driver the domain names, for the newest libvirt
 
 
+@dataclass(eq=False)
 class Result:
     """The outcome for one document: its diagnostics, or that it was skipped (not a domain).
-    A plain class: a dataclass would cost every start more to define than it gives."""
+    Each result is its own (compared by identity), as a report holds one per file."""
 
-    __slots__ = ("path", "diagnostics", "skipped", "source")
-
-    def __init__(self, path: str, diagnostics: list[Diagnostic] | None = None, skipped: bool = False, source: Source | None = None) -> None:
-        self.path, self.diagnostics, self.skipped, self.source = path, diagnostics if diagnostics is not None else [], skipped, source
+    path: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    skipped: bool = False
+    source: Source | None = None
 
     def __repr__(self) -> str:
         return f"Result({self.path!r}, {len(self.diagnostics)} diagnostics{', skipped' if self.skipped else ''})"

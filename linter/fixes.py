@@ -12,9 +12,8 @@ from lxml import etree
 
 from .diagnostics import Fix, TextEdit
 from .document import Document, splice
-from .lazy import Regex
 
-_LINE_INDENT = Regex(r"[ \t]*\Z")
+_LINE_INDENT = re.compile(r"[ \t]*\Z")
 
 
 def _edit(document: Document, start: int, end: int, text: str) -> TextEdit:

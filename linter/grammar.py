@@ -14,7 +14,8 @@ anyName, except, name; annotations in the domlint namespace (`d:since`, `d:expec
 from __future__ import annotations
 
 import os
-from dataclasses import field
+import re
+from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Union
 
@@ -22,7 +23,6 @@ from lxml import etree
 
 from .includes import Includes, read_regular
 from .integers import decimal
-from .lazy import Regex, dataclass_on_first_use
 
 if TYPE_CHECKING:
     from . import regex
@@ -36,7 +36,7 @@ StrPath = Union[str, "os.PathLike[str]"]  # paths stay strings on the check path
 # Name classes ------------------------------------------------------------------------------------
 
 
-@dataclass_on_first_use(frozen=True)
+@dataclass(frozen=True)
 class NameClass:
     """One name (`name` set) or any name except some (`name` None)."""
 
@@ -52,7 +52,7 @@ class NameClass:
 # Patterns ----------------------------------------------------------------------------------------
 
 
-@dataclass_on_first_use(eq=False)
+@dataclass(eq=False)
 class Element:
     name: NameClass
     content: Pattern = field(repr=False)
@@ -61,7 +61,7 @@ class Element:
     parser: dict[str, str] = field(default_factory=dict)  # d:parser-*: what libvirt's parser does with what its schema refuses
 
 
-@dataclass_on_first_use(eq=False)
+@dataclass(eq=False)
 class Attribute:
     name: NameClass
     value: Pattern
@@ -70,7 +70,7 @@ class Attribute:
     parser: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass_on_first_use(eq=False)
+@dataclass(eq=False)
 class Value:
     """A fixed value; `token` values compare after collapsing whitespace, `string` exactly."""
 
@@ -84,7 +84,7 @@ class Value:
         return _collapse(text) == _collapse(self.text)
 
 
-@dataclass_on_first_use(eq=False)
+@dataclass(eq=False)
 class Data:
     """A datatype from XML Schema with its facets."""
 
@@ -96,17 +96,17 @@ class Data:
         return check_datatype(self.type, self.params, text) is None
 
 
-@dataclass_on_first_use(eq=False)
+@dataclass(eq=False)
 class Text:
     """Any text."""
 
 
-@dataclass_on_first_use(eq=False)
+@dataclass(eq=False)
 class Empty:
     """Nothing (blank text is still allowed, as in RelaxNG)."""
 
 
-@dataclass_on_first_use(eq=False)
+@dataclass(eq=False)
 class Combination:
     """choice, interleave, group, optional, zeroOrMore or oneOrMore over `items`."""
 
@@ -114,7 +114,7 @@ class Combination:
     items: list[Pattern]
 
 
-@dataclass_on_first_use(eq=False)
+@dataclass(eq=False)
 class Ref:
     name: str
     grammar: Grammar = field(repr=False)
@@ -127,7 +127,7 @@ class Ref:
 Pattern = Union[Element, Attribute, Value, Data, Text, Empty, Combination, Ref]
 
 
-@dataclass_on_first_use(eq=False)
+@dataclass(eq=False)
 class Grammar:
     defines: dict[str, Pattern] = field(default_factory=dict)
     start: Pattern | None = None
@@ -144,8 +144,8 @@ _INTEGER_RANGES = {
     "positiveInteger": (1, None),
     "nonNegativeInteger": (0, None),
 }
-_INTEGER = Regex(r"[+-]?[0-9]+")
-_XML_BLANKS = Regex(r"[ \t\r\n]+")  # XML's whitespace: str.split() would also take U+00A0 and the like
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_XML_BLANKS = re.compile(r"[ \t\r\n]+")  # XML's whitespace: str.split() would also take U+00A0 and the like
 
 
 def _collapse(text: str) -> str:

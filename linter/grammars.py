@@ -9,6 +9,7 @@ lxml (fast); XSD 1.1 (assertions, `vc:minVersion="1.1"`) on xmlschema, imported 
 
 from __future__ import annotations
 
+import re
 import os
 from typing import Callable, Protocol
 from collections.abc import Iterable
@@ -22,7 +23,6 @@ from .extras import install_hint
 from .includes import IncludeRefused, Includes, XsdResolver, check_compact, inline_relaxng, read_regular, xmlschema_opener
 from .rules import Rule, declare
 from .schema import ExplanationTooCostly, Issue, Schema
-from .lazy import Regex
 
 SCHEMA_VIOLATION = declare(
     Rule(
@@ -41,9 +41,9 @@ _XSD = "http://www.w3.org/2001/XMLSchema"
 _XPATH_REGEX_FUNCTIONS = frozenset({"matches", "replace", "tokenize", "analyze-string"})
 _XSD11_ONLY = ("assert", "assertion", "alternative", "openContent", "defaultOpenContent", "override")
 _ATTRIBUTE_IN_MESSAGE = (
-    Regex(r"attribute '([^']+)'"),
-    Regex(r"attribute ([^\s=]+)="),
-    Regex(r"'([^']+)' attribute not allowed"),
+    re.compile(r"attribute '([^']+)'"),
+    re.compile(r"attribute ([^\s=]+)="),
+    re.compile(r"'([^']+)' attribute not allowed"),
 )
 
 

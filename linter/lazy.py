@@ -1,14 +1,13 @@
-"""Dataclasses whose methods are made when the class is first used, not when it is defined.
+"""Start-up deferrals that the rest of domlint no longer uses: being removed (issue 16).
 
-`@dataclass` compiles the methods of a class from source when the class statement runs, about
-half a millisecond per class; domlint has many classes that only a document with findings (or
-`domlint validate`) ever instantiates, and a clean `domlint check` would pay for all of them at
-every start. `dataclass_on_first_use` defers that work to the first instance, made by the
-constructor or by unpickling (results come back from `--jobs` workers pickled): from then on the
-class is exactly what `@dataclass(**options)` makes.
+Ordinary dataclasses and `re.compile` at import replace them (they saved about 10 ms of a
+one-file run, not worth their code). They remain only where other changes are in progress:
+`dataclass_on_first_use` in schema.py, `Regex` in config.py, formats/common.py and
+xmlfeatures.py. Delete this module when those switch.
 
-Only for classes that are not subclassed and not inspected (`dataclasses.fields`,
-`is_dataclass`) before they have an instance.
+`dataclass_on_first_use` defers `@dataclass(**options)` to the class's first instance, made by
+the constructor or by unpickling; only for classes that are not subclassed and not inspected
+(`dataclasses.fields`, `is_dataclass`) before they have an instance. `Regex` compiles on first use.
 """
 
 from __future__ import annotations

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import bisect
 import re
+from dataclasses import dataclass
 
 from .diagnostics import Diagnostic, Severity
 from .document import Document
 from .rules import Rule, declare, lookup
-from .lazy import Regex, dataclass_on_first_use
 
 UNUSED_SUPPRESSION = declare(
     Rule(
@@ -33,11 +33,11 @@ UNUSED_SUPPRESSION = declare(
     )
 )
 
-_DIRECTIVE = Regex(r"<!--\s*domlint:\s*disable=(?P<names>[^>]*?)\s*-->")
-_BETWEEN = Regex(r"(\s|<!--.*?-->)*", re.S)
+_DIRECTIVE = re.compile(r"<!--\s*domlint:\s*disable=(?P<names>[^>]*?)\s*-->")
+_BETWEEN = re.compile(r"(\s|<!--.*?-->)*", re.S)
 
 
-@dataclass_on_first_use()
+@dataclass
 class _Directive:
     start: int
     end: int

@@ -16,6 +16,7 @@ configuration key give it; None means the newest libvirt.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from collections.abc import Iterator
 from functools import cache
 from typing import NamedTuple
@@ -23,7 +24,6 @@ from typing import NamedTuple
 from lxml import etree
 
 from . import grammar as g
-from .lazy import dataclass_on_first_use
 from .schema import Interpreter, _element_patterns, bundled_schema, expand, text_options
 
 Version = tuple[int, int, int]
@@ -111,7 +111,7 @@ def before(target: Version | None, version: Version) -> bool:
     return target is not None and target < version
 
 
-@dataclass_on_first_use(frozen=True)
+@dataclass(frozen=True)
 class Newer:
     """A construct the target libvirt does not know: the node, where (attribute key or text),
     what it is in words, and the release that introduced it."""

@@ -2,8 +2,7 @@
 
 The check path imports no module only an error, an option or another command needs (the
 format modules, --fix's atomic writes, JSON, hashing, difflib's suggestions, the worker pool;
-pathlib, as paths stay strings),
-and builds no dataclass it does not instantiate (`lazy.dataclass_on_first_use`).
+pathlib, as paths stay strings).
 """
 
 from __future__ import annotations
@@ -13,9 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from domlint import engine, lazy
+from domlint import engine
 
 from .conftest import FIXTURES
 
@@ -51,27 +48,9 @@ def test_a_clean_check_imports_nothing_it_does_not_use(tmp_path: Path) -> None:
         "except SystemExit:\n"
         "    pass\n"
         f"print({listing})\n"
-        "print(sorted(f'{m.__name__}.{c.__name__}' for n, m in list(sys.modules.items()) if n.startswith('domlint')\n"
-        "             for c in vars(m).values() if isinstance(c, type) and '__dataclass_fields__' in vars(c)))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
-    assert out[-2:] == [floor, "[]"], out
-
-
-@lazy.dataclass_on_first_use(frozen=True)
-class _Point:
-    x: int
-    y: int = 0
-
-
-def test_a_lazy_dataclass_is_the_dataclass_once_used() -> None:
-    assert "__dataclass_fields__" not in vars(_Point)
-    point = _Point(1)
-    assert "__dataclass_fields__" in vars(_Point)
-    assert point == _Point(1, 0) and hash(point) == hash(_Point(1)) and repr(point) == "_Point(x=1, y=0)"
-    with pytest.raises(AttributeError):
-        point.x = 2  # type: ignore[misc]
-    assert pickle.loads(pickle.dumps(point)) == point
+    assert out[-1:] == [floor], out
 
 
 def test_results_survive_pickling_into_a_fresh_process() -> None:

@@ -1,6 +1,7 @@
 """The rule registry: every diagnostic domlint can emit is declared here once, with its docs.
 
-A semantic rule is a function decorated with `@rule(...)` in a family module; it receives the
+A semantic rule is a function decorated with `@rule(...)` in a family module (one module per
+subject: `loader`, `nvram`, `boot_order`, ...; engine.py imports them all); it receives the
 `Context` of one document and yields `Finding`s (a node and a message). The engine stamps code,
 name, severity and position. Document-level checks (XML syntax, grammar) are declared with
 `declare(...)`: they have documentation but no check function, because the engine runs them.
@@ -8,7 +9,10 @@ name, severity and position. Document-level checks (XML syntax, grammar) are dec
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+import inspect
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Callable, Optional, Union
 from collections.abc import Iterable, Iterator, Mapping
 
 from lxml import etree
@@ -16,12 +20,16 @@ from lxml import etree
 from ..document import Document
 
 from ..diagnostics import Fix, Severity
-from ..lazy import dataclass_on_first_use
 
 ALL_DRIVERS = frozenset({"qemu", "libxl", "lxc", "bhyve", "vmx", "vz", "openvz", "vbox", "hyperv", "ch", "test"})
 
+# A rule's triggers (see triggers.py): the markers of which a document must have one for the
+# rule to find anything, a function of the driver that gives them, or ALWAYS (run everywhere).
+ALWAYS = None
+Triggers = Optional[Union[tuple[str, ...], Callable[[Optional[str]], tuple[str, ...]]]]
 
-@dataclass_on_first_use(frozen=True)
+
+@dataclass(frozen=True)
 class Finding:
     """What a rule found: the node at fault and what to say about it.
 
@@ -39,13 +47,14 @@ class Finding:
     fix: Fix | None = None
 
 
-class Rule(NamedTuple):
-    """A rule as the registry holds it (a named tuple: 81 of them are made at every start, and a
-    dataclass would cost more to define than all of them to make).
+@dataclass(frozen=True)
+class Rule:
+    """A rule as the registry holds it.
 
     `docstring` is the documentation as written, indented; `doc` is the same, cleaned for display.
     `severity_by_driver` rates the rule differently on the drivers it names (QEMU refuses what
     the others accept and ignore, say); `severity` holds for every other driver and for none.
+    `triggers` tells triggers.py when to run `check`; document-level rules (no `check`) need none.
     """
 
     code: str
@@ -56,12 +65,11 @@ class Rule(NamedTuple):
     drivers: frozenset[str] = ALL_DRIVERS
     needs_domain: bool = True
     check: Callable[[Context], Iterable[Finding]] | None = None
-    severity_by_driver: Mapping[str, Severity] = {}
+    severity_by_driver: Mapping[str, Severity] = field(default_factory=dict)
+    triggers: Triggers = ALWAYS
 
     @property
     def doc(self) -> str:
-        import inspect  # already loaded by click: cleaning costs only when a rule's docs are shown
-
         return inspect.cleandoc(self.docstring)
 
     def severity_for(self, driver: str | None) -> Severity:
@@ -69,51 +77,47 @@ class Rule(NamedTuple):
         return self.severity_by_driver.get(driver or "", self.severity)
 
 
+@dataclass(eq=False)
 class Context:
     """One document as rules see it: the `<domain>` (None for a bare `<os>`), its `<os>`, the
     driver, the target libvirt version (None: the newest libvirt), and the document itself (for
-    positions and fixes). A plain class: one is made per document, and its lookups are cached
-    in it as they are first needed."""
+    positions and fixes). Its lookups are computed once per document, when a rule first asks."""
 
-    def __init__(
-        self,
-        root: etree._Element,
-        domain: etree._Element | None,
-        os: etree._Element | None,
-        driver: str | None,
-        document: Document,
-        libvirt_version: tuple[int, int, int] | None = None,
-    ) -> None:
-        self.root, self.domain, self.os, self.driver = root, domain, os, driver
-        self.document, self.libvirt_version = document, libvirt_version
+    root: etree._Element
+    domain: etree._Element | None
+    os: etree._Element | None
+    driver: str | None
+    document: Document
+    libvirt_version: tuple[int, int, int] | None = None
 
-    @property
+    @cached_property
     def os_type(self) -> str | None:
-        """The `<type>` text exactly as libvirt reads it (no trimming), or None (read once)."""
-        known = self.__dict__  # a plain cache: functools.cached_property takes a lock on Python 3.11
-        if "_os_type" not in known:
-            node = self.os_child("type")
-            known["_os_type"] = node.text if node is not None else None
-        return known["_os_type"]
+        """The `<type>` text exactly as libvirt reads it (no trimming), or None."""
+        node = self.os_child("type")
+        return node.text if node is not None else None
 
     def os_child(self, tag: str) -> etree._Element | None:
-        """The first `<os>` child named `tag`, as `os.find(tag)` (all are indexed in one pass, on first use)."""
-        first = self.__dict__.get("_os_children")
-        if first is None:
-            first = self.__dict__["_os_children"] = {}
-            for child in self.os if self.os is not None else ():
-                first.setdefault(child.tag, child)
-        return first.get(tag)
+        """The first `<os>` child named `tag`, as `os.find(tag)`."""
+        return self._os_children.get(tag)
 
     def devices(self, tag: str) -> list[etree._Element]:
-        """The `<devices>` children named `tag` (all devices are grouped by name once, on first use)."""
-        by_tag = self.__dict__.get("_devices")
-        if by_tag is None:
-            by_tag = self.__dict__["_devices"] = {}
-            for devices in self.domain.iterchildren("devices") if self.domain is not None else ():
-                for device in devices:
-                    by_tag.setdefault(device.tag, []).append(device)
-        return list(by_tag.get(tag, ()))
+        """The `<devices>` children named `tag`, in document order."""
+        return list(self._devices.get(tag, ()))
+
+    @cached_property
+    def _os_children(self) -> dict[str, etree._Element]:
+        first: dict[str, etree._Element] = {}
+        for child in self.os if self.os is not None else ():
+            first.setdefault(child.tag, child)
+        return first
+
+    @cached_property
+    def _devices(self) -> dict[str, list[etree._Element]]:
+        by_tag: dict[str, list[etree._Element]] = {}
+        for devices in self.domain.iterchildren("devices") if self.domain is not None else ():
+            for device in devices:
+                by_tag.setdefault(device.tag, []).append(device)
+        return by_tag
 
 
 REGISTRY: dict[str, Rule] = {}
@@ -133,13 +137,15 @@ def rule(
     *,
     code: str,
     name: str,
+    triggers: Triggers,
     severity: Severity,
     summary: str,
     drivers: Iterable[str] = ALL_DRIVERS,
     needs_domain: bool = True,
     severity_by_driver: Mapping[str, Severity] | None = None,
 ) -> Callable[[Callable[[Context], Iterator[Finding]]], Callable[[Context], Iterator[Finding]]]:
-    """Register a check function; its docstring is the rule's documentation."""
+    """Register a check function; its docstring is the rule's documentation. `triggers` is
+    required, so that a rule that runs on every document says so (`triggers=ALWAYS`)."""
 
     def register(check: Callable[[Context], Iterator[Finding]]) -> Callable[[Context], Iterator[Finding]]:
         declare(
@@ -153,6 +159,7 @@ def rule(
                 needs_domain=needs_domain,
                 check=check,
                 severity_by_driver=dict(severity_by_driver or {}),
+                triggers=triggers,
             )
         )
         return check

@@ -10,7 +10,7 @@ from ..diagnostics import Severity
 from .. import fixes
 from . import Context, Finding, facts, rule
 from ..integers import decimal
-from .ranges import out_of_range
+from .ranges import os_child_ranges, out_of_range
 
 
 def _has_serial_port(context: Context) -> bool:
@@ -27,6 +27,7 @@ def _has_serial_port(context: Context) -> bool:
 @rule(
     code="OS101",
     name="useserial-requires-serial",
+    triggers=("os:bios",),
     severity=Severity.WARNING,
     severity_by_driver={"qemu": Severity.ERROR},
     summary="BIOS serial output (useserial='yes') without a serial port.",
@@ -76,6 +77,7 @@ def useserial_requires_serial(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS102",
     name="reboot-timeout-range",
+    triggers=("os:bios",),
     severity=Severity.ERROR,
     summary="rebootTimeout is not an integer from -1 to 65535.",
     needs_domain=False,
@@ -106,18 +108,14 @@ def reboot_timeout_range(context: Context) -> Iterator[Finding]:
     ## Reference
     formatdomain, "BIOS bootloader" (rebootTimeout, since 0.10.2); `virDomainDefBootValidate`.
     """
-    if context.os is None:
-        return
-    for bios in context.os.findall("bios"):
-        value = bios.get("rebootTimeout")
-        problem = out_of_range(value, "bios", "rebootTimeout") if value is not None else None
-        if problem:
-            yield Finding(
-                bios,
-                f"rebootTimeout '{value}' {problem} (milliseconds; -1 disables the reboot)",
-                attribute="rebootTimeout",
-                help="use a number of milliseconds up to 65535, or -1 to never reboot",
-            )
+    return os_child_ranges(
+        context,
+        "bios",
+        "rebootTimeout",
+        "rebootTimeout",
+        "milliseconds; -1 disables the reboot",
+        "use a number of milliseconds up to 65535, or -1 to never reboot",
+    )
 
 
 # libvirt's own schema types rebootTimeout as xsd:short; its parser and docs allow up to 65535.
@@ -127,6 +125,7 @@ LIBVIRT_SCHEMA_REBOOT_TIMEOUT_MAX = 32767
 @rule(
     code="OS106",
     name="reboot-timeout-schema-limit",
+    triggers=("os:bios",),
     severity=Severity.WARNING,
     summary="rebootTimeout above 32767, which libvirt accepts but its own schema rejects.",
     needs_domain=False,
@@ -185,6 +184,7 @@ def _bios_attribute(context: Context, name: str) -> etree._Element | None:
 @rule(
     code="OS103",
     name="useserial-requires-x86",
+    triggers=("os:bios",),
     severity=Severity.ERROR,
     summary="BIOS serial output (useserial='yes') on a QEMU guest that is not x86.",
     drivers=("qemu",),
@@ -236,6 +236,7 @@ def useserial_requires_x86(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS104",
     name="reboot-timeout-with-uefi",
+    triggers=("os:bios",),
     severity=Severity.WARNING,
     summary="A BIOS rebootTimeout on a guest that boots UEFI firmware.",
     drivers=("qemu",),
@@ -287,6 +288,7 @@ def reboot_timeout_with_uefi(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS105",
     name="useserial-with-uefi",
+    triggers=("os:bios",),
     severity=Severity.WARNING,
     summary="BIOS serial output (useserial='yes') on a guest that boots UEFI firmware.",
     drivers=("qemu",),

@@ -21,6 +21,7 @@ def _has_no_content(node: etree._Element) -> bool:
 @rule(
     code="OS501",
     name="container-requires-init",
+    triggers=("type=exe",),
     severity=Severity.ERROR,
     summary="A container (<type>exe</type>) without an <init> program.",
     drivers=ALL_DRIVERS - {"openvz"},
@@ -78,6 +79,7 @@ def container_requires_init(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS502",
     name="empty-init-argument",
+    triggers=("type=exe",),
     severity=Severity.ERROR,
     summary="An empty <initarg>, or an <initenv> without a value.",
     needs_domain=False,

@@ -32,9 +32,15 @@ def _accepts(driver: str | None, os_type: str) -> bool:
     return driver not in OS_TYPES_BY_DRIVER or os_type in OS_TYPES_BY_DRIVER[driver]
 
 
+def _types_not_run_by(driver: str | None) -> tuple[str, ...]:
+    """The triggers of os-type-unsupported-by-driver: the OS types `driver` does not run."""
+    return tuple(f"type={os_type}" for os_type in sorted(_KNOWN_OS_TYPES) if not _accepts(driver, os_type))
+
+
 @rule(
     code="OS701",
     name="os-type-required",
+    triggers=("no-os",),
     severity=Severity.ERROR,
     summary="A domain with neither <os> nor <bootloader>, so it has no OS type.",
 )
@@ -87,6 +93,7 @@ def os_type_required(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS706",
     name="domain-type-required",
+    triggers=("no-domain-type",),
     severity=Severity.ERROR,
     summary="A <domain> without the type attribute that names its hypervisor.",
 )
@@ -140,6 +147,7 @@ def domain_type_required(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS702",
     name="os-type-unsupported-by-driver",
+    triggers=_types_not_run_by,
     severity=Severity.ERROR,
     summary="An OS type the domain's hypervisor driver does not run.",
     drivers=set(OS_TYPES_BY_DRIVER),
@@ -209,6 +217,7 @@ def os_type_unsupported_by_driver(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS703",
     name="linux-os-type-requires-xen",
+    triggers=("type=linux",),
     severity=Severity.WARNING,
     summary="<type>linux</type> on a domain that is not Xen, where the rest of <os> is ignored.",
 )
@@ -266,6 +275,7 @@ def linux_os_type_requires_xen(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS704",
     name="firmware-autoselect-unsupported",
+    triggers=("os@firmware",),
     severity=Severity.ERROR,
     summary="<os firmware=...> on a driver that has no firmware autoselection.",
     drivers={"lxc", "openvz", "vz", "vbox", "ch"},
@@ -322,6 +332,7 @@ def firmware_autoselect_unsupported(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS705",
     name="vmx-arch",
+    triggers=("os:type",),
     severity=Severity.ERROR,
     summary="A VMware guest whose architecture is not i686 or x86_64.",
     drivers={"vmx"},

@@ -24,6 +24,7 @@ def _reads_kernel_options(context: Context) -> bool:
 @rule(
     code="OS401",
     name="kernel-args-without-kernel",
+    triggers=("os:initrd", "os:cmdline"),
     severity=Severity.WARNING,
     severity_by_driver={"qemu": Severity.ERROR},
     summary="An <initrd> or <cmdline> for direct kernel boot without a <kernel>.",
@@ -95,6 +96,7 @@ def kernel_args_without_kernel(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS402",
     name="shim-requires-kernel",
+    triggers=("os:shim",),
     severity=Severity.ERROR,
     summary="A <shim> without a <kernel>.",
     needs_domain=False,
@@ -149,6 +151,7 @@ def shim_requires_kernel(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS403",
     name="ch-requires-kernel",
+    triggers=("type=hvm",),
     severity=Severity.ERROR,
     summary="A Cloud Hypervisor guest without a <kernel>.",
     drivers={"ch"},

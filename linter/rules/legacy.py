@@ -38,6 +38,7 @@ def _without_autoselection(context: Context) -> bool:
 @rule(
     code="OS800",
     name="requires-newer-libvirt",
+    triggers=("libvirt-version",),
     severity=Severity.ERROR,
     summary="An element, attribute or value that the target libvirt version does not know yet.",
     needs_domain=False,
@@ -99,6 +100,7 @@ def requires_newer_libvirt(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS801",
     name="loader-settings-with-autoselect",
+    triggers=("libvirt-version",),
     severity=Severity.ERROR,
     summary="Loader readonly, type, path or secure='no', or nvram template, with firmware autoselection, for libvirt before 9.2.",
     needs_domain=False,
@@ -195,6 +197,7 @@ def loader_settings_with_autoselect(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS802",
     name="stateless-no-requires-pflash",
+    triggers=("libvirt-version",),
     severity=Severity.ERROR,
     summary="A ROM loader with stateless='no', for libvirt before 12.1.",
     needs_domain=False,
@@ -261,6 +264,7 @@ def stateless_no_requires_pflash(context: Context) -> Iterator[Finding]:
 @rule(
     code="OS803",
     name="stateless-no-requires-efi",
+    triggers=("libvirt-version",),
     severity=Severity.ERROR,
     summary="stateless='no' on the loader with firmware='bios', for libvirt before 12.1.",
     needs_domain=False,
