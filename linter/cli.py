@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any, Callable
 from collections.abc import Iterator
@@ -76,27 +75,6 @@ def _try_read(path: str) -> bytes | PathProblem:
 
 class _Group(click.Group):
     """Turns an unexpected exception into a one-line message and exit 2, never a traceback."""
-
-    def main(self, args: Any = None, *more: Any, **options: Any) -> Any:
-        if args is not None or not options.get("standalone_mode", True):
-            return super().main(args, *more, **options)  # called from Python (tests): a normal return
-        # The `domlint` program: once the report is out, skip the interpreter's teardown (freeing
-        # every module and object one by one costs more than checking a file) and exit at once.
-        try:
-            super().main(args, *more, **options)
-            code: Any = 0
-        except SystemExit as leaving:
-            code = leaving.code
-        if not isinstance(code, (int, type(None))):
-            raise SystemExit(code)
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        except BrokenPipeError:
-            pass  # the reader left (`domlint rules | head -1`): nothing more to say
-        except (OSError, ValueError):
-            raise SystemExit(code) from None  # let Python report a closed or broken stream as usual
-        os._exit(code or 0)
 
     def invoke(self, ctx: click.Context) -> object:
         try:

@@ -11,8 +11,9 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any, NamedTuple
+from typing import Any
 
 from .diagnostics import Severity
 from . import paths
@@ -20,7 +21,6 @@ from .engine import DRIVER_OF_DOMAIN_TYPE, Options
 from .globs import Glob
 from .integers import decimal
 from .rules import ALL_DRIVERS, REGISTRY, lookup
-from .lazy import Regex
 
 # Looked for in this order in each folder, from the linted file's folder up to the root.
 FILE_NAMES = ("domlint.toml", ".domlint.toml", "pyproject.toml")
@@ -33,7 +33,8 @@ class ConfigError(Exception):
     """A configuration that cannot be used; the message names the file (and the key or position)."""
 
 
-class Overrides(NamedTuple):
+@dataclass(frozen=True)
+class Overrides:
     """What the command line says. It wins over the files, as in ruff: see README, "Configuration"."""
 
     select: frozenset[str] = frozenset()  # empty: not given; else it replaces the configuration's select and ignore
@@ -46,16 +47,16 @@ class Overrides(NamedTuple):
 NO_OVERRIDES = Overrides()
 
 
-class Config(NamedTuple):
-    """One validated configuration; `folder` is where its patterns are relative to. (Named tuples
-    here and in engine.Options: defining a dataclass costs every start about a millisecond.)"""
+@dataclass(frozen=True)
+class Config:
+    """One validated configuration; `folder` is where its patterns are relative to."""
 
     folder: str  # absolute
     path: str | None = None  # the file it was read from (None: no file governs)
     select: frozenset[str] = frozenset()
     extend_select: frozenset[str] = frozenset()  # added to `select` (nothing to add to when `select` is all)
     ignore: frozenset[str] = frozenset()
-    severity: Mapping[str, Severity] = {}  # rule name -> severity (read only: the default is shared)
+    severity: Mapping[str, Severity] = field(default_factory=dict)  # rule name -> severity
     driver: str | None = None
     libvirt_version: Version | None = None
     include: tuple[Glob, ...] = (Glob("**/*.xml"),)
@@ -222,7 +223,7 @@ def _toml_module() -> ModuleType:
     return tomli
 
 
-_POSITION = Regex(r" \(at (?:line (\d+), column (\d+)|end of document)\)$")
+_POSITION = re.compile(r" \(at (?:line (\d+), column (\d+)|end of document)\)$")
 
 
 def _syntax_error(path: str, text: str, message: str) -> ConfigError:
@@ -364,7 +365,7 @@ def driver_problem(driver: str) -> str | None:
     return f"unknown driver '{driver}'" + (hint or f" (expected one of {', '.join(sorted(ALL_DRIVERS))})")
 
 
-_VERSION = Regex(r"([0-9]+)\.([0-9]+)(?:\.([0-9]+))?")
+_VERSION = re.compile(r"([0-9]+)\.([0-9]+)(?:\.([0-9]+))?")
 
 
 def version_problem(text: str) -> str | None:

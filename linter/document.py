@@ -64,18 +64,18 @@ _DECLARED_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z][A
 
 # A document type declaration: quoted literals and the internal subset's comments, processing
 # instructions and literals may hold "]" and ">" (no alternative can start where another does).
-_DOCTYPE = (
+DOCTYPE_PATTERN = (
     r"""<!DOCTYPE(?:[^\["'>]|"[^"]*"|'[^']*'"""
     r"""|\[(?:[^\]"'<]|"[^"]*"|'[^']*'|<!--.*?-->|<\?.*?\?>|<(?!!--|\?))*\])*>"""
 )
 # Markup that is not a start tag, and the "<" that opens one. The document is already known to be
 # well formed when this runs, so a start tag is any "<" not consumed by the other alternatives.
-_MARKUP = re.compile(rf"<!--.*?-->|<\?.*?\?>|<!\[CDATA\[.*?\]\]>|{_DOCTYPE}|</[^>]*>|<", re.S)
+_MARKUP = re.compile(rf"<!--.*?-->|<\?.*?\?>|<!\[CDATA\[.*?\]\]>|{DOCTYPE_PATTERN}|</[^>]*>|<", re.S)
 _TAG_NAME = re.compile(r"<([^\s/>]+)")
 _ATTRIBUTE = re.compile(r"""\s*([^\s=/>]+)\s*=\s*("[^"]*"|'[^']*')""")
 # _MARKUP with whole start tags (name, attributes, end) read in the same pass.
 _SCAN = re.compile(
-    rf"<!--.*?-->|<\?.*?\?>|<!\[CDATA\[.*?\]\]>|{_DOCTYPE}|</[^>]*>"
+    rf"<!--.*?-->|<\?.*?\?>|<!\[CDATA\[.*?\]\]>|{DOCTYPE_PATTERN}|</[^>]*>"
     r"""|<([^\s/>]+)(?:\s*[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*(/?)>|<""",
     re.S,
 )

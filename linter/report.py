@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 
 import click
 
@@ -24,17 +25,17 @@ def drop_stdout() -> None:
     os.close(devnull)
 
 
+@dataclass(frozen=True)
 class Reporting:
-    """How a run reports: the options `check` and `validate` share (a plain class: a dataclass
-    costs every start more than it gives here)."""
+    """How a run reports: the options `check` and `validate` share."""
 
-    __slots__ = ("output_format", "fail_on", "color", "quiet", "statistics", "exit_zero", "output_file")
-
-    def __init__(
-        self, output_format: str, fail_on: str, color: str, quiet: bool, statistics: bool, exit_zero: bool, output_file: str | None
-    ) -> None:
-        self.output_format, self.fail_on, self.color, self.quiet, self.statistics = output_format, fail_on, color, quiet, statistics
-        self.exit_zero, self.output_file = exit_zero, output_file
+    output_format: str
+    fail_on: str
+    color: str
+    quiet: bool
+    statistics: bool
+    exit_zero: bool
+    output_file: str | None
 
     def colored(self) -> bool:
         """--color, and for `auto` the FORCE_COLOR and NO_COLOR conventions: set means non-empty."""

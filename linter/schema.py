@@ -14,7 +14,7 @@ as what the author meant, and the others explain why a node is not allowed there
 from __future__ import annotations
 
 import sys
-from dataclasses import field, replace
+from dataclasses import dataclass, field, replace
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from functools import cache, lru_cache
@@ -26,7 +26,6 @@ from . import xmlfeatures
 from .diagnostics import Severity
 from .document import Document
 from .rules import Rule, declare
-from .lazy import dataclass_on_first_use
 
 DOMAIN_GRAMMAR = "domain.rng"
 
@@ -99,7 +98,7 @@ UNEXPECTED_TEXT = _grammar_rule(
 )
 
 
-@dataclass_on_first_use(frozen=True)
+@dataclass(frozen=True)
 class Issue:
     """One grammar error: the rule, the node (element, plus attribute key or text), the words."""
 
@@ -118,20 +117,20 @@ class Issue:
 # Alternatives ------------------------------------------------------------------------------------
 
 
-@dataclass_on_first_use()
+@dataclass
 class _ElementItem:
     pattern: g.Element
     low: int
     high: int | None
 
 
-@dataclass_on_first_use()
+@dataclass
 class _AttributeItem:
     pattern: g.Attribute
     required: bool
 
 
-@dataclass_on_first_use()
+@dataclass
 class _Alternative:
     attributes: list[_AttributeItem] = field(default_factory=list)
     elements: list[_ElementItem] = field(default_factory=list)
@@ -657,7 +656,7 @@ def _shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-@dataclass_on_first_use()
+@dataclass
 class _KnownNames:
     """Per element (by id): the attribute names its pattern knows; per unknown element: the
     element names its parent's pattern knows. Both over all alternatives, for "did you mean"."""
@@ -714,7 +713,7 @@ def _replace(issue: Issue, message: str, help: str | None = None, suggestion: st
 # Entry points ------------------------------------------------------------------------------------
 
 
-@dataclass_on_first_use()
+@dataclass
 class Schema:
     """A grammar: lxml's compiled RelaxNG for the verdict, the patterns for the explanation."""
 

@@ -14,9 +14,8 @@ import re
 from lxml import etree
 
 from .diagnostics import Diagnostic, Severity, Span
-from .document import Document
+from .document import DOCTYPE_PATTERN, Document
 from .rules import Rule, declare
-from .lazy import Regex
 
 # virsh refuses to read an XML file larger than this (VSH_MAX_XML_FILE, 10 MiB); domain XML is
 # kilobytes. Bounding the input also bounds domlint's time and memory.
@@ -64,9 +63,9 @@ DOCUMENT_TOO_LARGE = declare(
 )
 
 _XINCLUDE = "{http://www.w3.org/2001/XInclude}"
-_DOCTYPE = Regex(r"<!DOCTYPE(?:[^\[>]|\[.*?\])*>", re.S)
-_EXTERNAL = Regex(r"^<!DOCTYPE\s+\S+\s+(SYSTEM|PUBLIC)\b")
-_PARAMETER_ENTITY = Regex(r"<!ENTITY\s+%")
+_DOCTYPE = re.compile(DOCTYPE_PATTERN, re.S)  # the one document.py scans past
+_EXTERNAL = re.compile(r"^<!DOCTYPE\s+\S+\s+(SYSTEM|PUBLIC)\b")
+_PARAMETER_ENTITY = re.compile(r"<!ENTITY\s+%")
 
 
 def too_large(path: str, size: int) -> Diagnostic:

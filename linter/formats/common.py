@@ -9,11 +9,10 @@ from collections import Counter
 
 from ..diagnostics import Diagnostic
 from ..engine import Result
-from ..lazy import Regex
 
 # Line boundaries as str.splitlines() knows them: a one-line format must not contain any.
 _LINE_BREAKS = str.maketrans({c: " " for c in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"})
-_SURROGATE = Regex("[\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def display_path(path: str) -> str:

@@ -9,7 +9,6 @@ name, severity and position. Document-level checks (XML syntax, grammar) are dec
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable, Optional, Union
@@ -70,6 +69,8 @@ class Rule:
 
     @property
     def doc(self) -> str:
+        import inspect  # only for showing a rule's documentation: it costs a check run 10 ms
+
         return inspect.cleandoc(self.docstring)
 
     def severity_for(self, driver: str | None) -> Severity:
