@@ -278,7 +278,9 @@ def describe_machine(python: Path) -> str:
         check=True,
     ).stdout.split()
     found = shutil.which("xmllint")
-    xmllint = subprocess.run([found, "--version"], capture_output=True, text=True, check=False).stderr.split("\n")[0] if found else "no xmllint"
+    xmllint = "no xmllint"
+    if found:
+        xmllint = subprocess.run([found, "--version"], capture_output=True, text=True, check=False).stderr.split("\n")[0]
     return (
         f"machine: {os.cpu_count()} CPUs ({len(os.sched_getaffinity(0))} usable), {cpu}; {platform.system()} {platform.release()}\n"
         f"python {versions[0]}, lxml {versions[1]} (libxml2 {versions[2]}), click {versions[3]}, domlint {versions[4]}; "
