@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from . import engine, fixes, schema
 from .document import Document
+from .paths import within
 
 NEAR_MISSES = frozenset({schema.UNKNOWN_ATTRIBUTE.name, schema.UNKNOWN_ELEMENT.name})
 
@@ -77,7 +78,7 @@ def write(path: str, original: bytes, data: bytes, named: Iterable[str]) -> None
     when it changed since it was read (an editor, or another `--fix` run, wrote it meanwhile).
     """
     real = os.path.realpath(path)
-    if not any(_within(real, os.path.realpath(root)) for root in named):
+    if not any(within(real, os.path.realpath(root)) for root in named):
         raise NotWritten(f"leads to {real}, outside the paths named; not fixed")
     try:
         status = os.stat(real)
@@ -88,10 +89,6 @@ def write(path: str, original: bytes, data: bytes, named: Iterable[str]) -> None
         _replace(real, original, data, status)
     except OSError as error:
         raise NotWritten(f"cannot write the fixes: {error.strerror or error}") from None
-
-
-def _within(path: str, root: str) -> bool:
-    return path == root or os.path.commonpath([path, root]) == root
 
 
 def _replace(path: str, original: bytes, data: bytes, status: os.stat_result) -> None:

@@ -12,8 +12,7 @@ from . import config, engine, grammars, parallel
 from .diagnostics import Severity
 from .extras import install_hint
 from .formats import FORMATS
-from .formats.common import display_path
-from .paths import Links, NotARegularFile, PathProblem, Walk, XmlFiles, inputs, read_regular
+from .paths import Links, NotARegularFile, PathProblem, Walk, XmlFiles, display_path, inputs, read_regular
 from .progress import Progress
 from .grammar import schema_path
 from .xmlfeatures import MAX_DOCUMENT_BYTES

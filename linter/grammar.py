@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Union
 
 from lxml import etree
 
-from .includes import Includes, read_regular
+from .includes import Includes
+from .paths import read_regular
 from .integers import decimal
 
 if TYPE_CHECKING:

@@ -20,7 +20,8 @@ from . import grammar as g
 from .diagnostics import Severity
 from .document import Document
 from .extras import install_hint
-from .includes import IncludeRefused, Includes, XsdResolver, check_compact, inline_relaxng, read_regular, xmlschema_opener
+from .includes import IncludeRefused, Includes, XsdResolver, check_compact, inline_relaxng, xmlschema_opener
+from .paths import read_regular
 from .rules import Rule, declare
 from .schema import ExplanationTooCostly, Issue, Schema
 

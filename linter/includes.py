@@ -12,10 +12,11 @@ from __future__ import annotations
 import codecs
 import copy
 import os
-import stat
 from urllib.parse import unquote, urlsplit
 
 from lxml import etree
+
+from .paths import read_regular, within
 
 LIBVIRT_SCHEMAS = "/usr/share/libvirt/schemas"
 
@@ -51,18 +52,7 @@ class Includes:
             raise IncludeRefused(href, f"cannot read: {error.strerror or error}") from None
 
     def _inside(self, path: str) -> bool:
-        return any(os.path.commonpath((folder, path)) == folder for folder in self.folders)
-
-
-def read_regular(path: str) -> bytes:
-    """A regular file's bytes; a FIFO or device is refused, never opened or waited on."""
-    if not stat.S_ISREG(os.stat(path).st_mode):
-        raise OSError(0, "not a regular file")
-    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    with os.fdopen(descriptor, "rb") as file:
-        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
-            raise OSError(0, "not a regular file")
-        return file.read()
+        return any(within(path, folder) for folder in self.folders)
 
 
 # RelaxNG on lxml -----------------------------------------------------------------------------------

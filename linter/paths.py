@@ -4,12 +4,12 @@ leave the folders named on the command line (a repository under review may hold 
 from __future__ import annotations
 
 import os
+import re
 import stat
 import sys
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
-from .formats.common import display_path
 from .xmlfeatures import MAX_DOCUMENT_BYTES
 
 if TYPE_CHECKING:
@@ -30,17 +30,26 @@ class PathProblem(Exception):
 class NotARegularFile(OSError):
     """A device, a pipe, a folder: reading one could block forever or never end."""
 
+    def __init__(self, path: str) -> None:
+        super().__init__(0, "not a regular file", path)
 
-def read_regular(path: str, limit: int) -> bytes:
-    """A regular file's bytes, at most one past `limit` (so a caller sees that it is larger).
 
-    The size the file has, plus one byte: read(limit) would allocate the whole limit for every
-    small file. A file that grew, or whose size is unknown (0), is read on to the limit.
+def read_regular(path: str, limit: int | None = None) -> bytes:
+    """A regular file's bytes; with a `limit`, at most one past it (so a caller sees that it is larger).
+
+    A FIFO or device is refused, never waited on: checked before opening, opened without
+    blocking, and checked again once open (it may have been swapped in meanwhile). With a limit,
+    the size the file has is read, plus one byte: read(limit) would allocate the whole limit for
+    every small file; a file that grew, or whose size is unknown (0), is read on to the limit.
     """
-    status = os.stat(path)
-    if not stat.S_ISREG(status.st_mode):
+    if not stat.S_ISREG(os.stat(path).st_mode):
         raise NotARegularFile(path)
-    with open(path, "rb") as handle:
+    with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as handle:
+        status = os.fstat(handle.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            raise NotARegularFile(path)
+        if limit is None:
+            return handle.read()
         data = handle.read(min(status.st_size, limit) + 1)
         if status.st_size < len(data) <= limit:
             data += handle.read(limit + 1 - len(data))
@@ -50,6 +59,21 @@ def read_regular(path: str, limit: int) -> bytes:
 def within(real: str, folder: str) -> bool:
     """Whether `real` is `folder` or a path below it (both real paths: no link, no `..`)."""
     return os.path.join(real, "").startswith(os.path.join(folder, ""))
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def display_path(path: str) -> str:
+    """A path as every report spells it. A file name that is not UTF-8 reaches Python with each
+    stray byte as a lone surrogate (os.fsdecode), which no UTF-8 output can carry: the byte
+    is written as `\\xNN` (any other lone surrogate as `\\uNNNN`), the same in every format."""
+    return _SURROGATE.sub(_escaped, path)
+
+
+def _escaped(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
 
 
 class Walk(Protocol):

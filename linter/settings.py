@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from .config import Resolver
-from .formats.common import display_path
+from .paths import display_path
 
 
 def describe(path: str, resolver: Resolver) -> str:

@@ -4,7 +4,6 @@ diagnostic underlines, and fingerprints that survive line shifts (GitLab, SARIF)
 from __future__ import annotations
 
 import os
-import re
 from collections import Counter
 
 from ..diagnostics import Diagnostic
@@ -12,19 +11,6 @@ from ..engine import Result
 
 # Line boundaries as str.splitlines() knows them: a one-line format must not contain any.
 _LINE_BREAKS = str.maketrans({c: " " for c in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"})
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def display_path(path: str) -> str:
-    """A path as every report spells it. A file name that is not UTF-8 reaches Python with each
-    stray byte as a lone surrogate (os.fsdecode), which no UTF-8 output can carry: the byte
-    is written as `\\xNN` (any other lone surrogate as `\\uNNNN`), the same in every format."""
-    return _SURROGATE.sub(_escaped, path)
-
-
-def _escaped(found: re.Match[str]) -> str:
-    code = ord(found.group())
-    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
 
 
 def by_path(results: list[Result]) -> list[Result]:
