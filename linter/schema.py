@@ -786,13 +786,6 @@ class Schema:
 
 
 @cache
-def load_schema(path: g.StrPath) -> Schema:
-    """Compile a RelaxNG grammar once per process."""
-    tree = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
-    return Schema(path, etree.RelaxNG(tree), g.load(path))
-
-
-@cache
 def bundled_schema() -> Schema:
     path = g.schema_path(DOMAIN_GRAMMAR)
     return Schema(path, bundled_relaxng(), g.load(path), interpreter_decides_crowded=True)

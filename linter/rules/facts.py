@@ -88,13 +88,6 @@ def uses_uefi(context: Context) -> bool:
     return uefi_marker(context) is not None
 
 
-def firmware_features(context: Context) -> dict[str, str]:
-    """`<os><firmware><feature name enabled>` as name -> enabled; the last one wins, as in libvirt."""
-    if context.os is None:
-        return {}
-    return {feature.get("name", ""): feature.get("enabled", "") for feature in context.os.findall("firmware/feature")}
-
-
 def feature_on(context: Context, name: str) -> bool:
     """A hypervisor feature under `<features>` that is present and not switched off."""
     if context.domain is None:
